@@ -1,0 +1,105 @@
+"""Batch normalisation over a (N, C, L) view: L = 1 for (N, C) inputs, H*W for images.
+
+One thread owns one channel, so every reduction runs in a fixed order."""
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from ._jit import kernel
+
+
+@kernel(parallel=True)
+def batchnorm_forward_train(x, weight, bias, eps, out, x_hat, batch_mean, batch_var):
+    """Normalise with the biased batch statistics; keep x_hat for the backward pass."""
+    n_batch, channels, length = x.shape
+    count = n_batch * length
+    for c in prange(channels):
+        total = 0.0
+        for n in range(n_batch):
+            row = x[n, c]
+            for p in range(length):
+                total += row[p]
+        mean = total / count
+        sq = 0.0
+        for n in range(n_batch):
+            row = x[n, c]
+            for p in range(length):
+                d = row[p] - mean
+                sq += d * d
+        var = sq / count
+        inv_std = 1.0 / np.sqrt(var + eps)
+        scale = weight[c] * inv_std
+        shift = bias[c] - mean * scale
+        for n in range(n_batch):
+            row = x[n, c]
+            xh = x_hat[n, c]
+            o = out[n, c]
+            for p in range(length):
+                xh[p] = (row[p] - mean) * inv_std
+                o[p] = row[p] * scale + shift
+        batch_mean[c] = mean
+        batch_var[c] = var
+
+
+@kernel(parallel=True)
+def batchnorm_forward_eval(x, weight, bias, running_mean, running_var, eps, out):
+    """y = weight * (x - running_mean) / sqrt(running_var + eps) + bias."""
+    n_batch, channels, length = x.shape
+    for c in prange(channels):
+        scale = weight[c] / np.sqrt(running_var[c] + eps)
+        shift = bias[c] - running_mean[c] * scale
+        for n in range(n_batch):
+            row = x[n, c]
+            o = out[n, c]
+            for p in range(length):
+                o[p] = row[p] * scale + shift
+
+
+@kernel(parallel=True)
+def batchnorm_backward_train(grad_out, x_hat, weight, inv_std, grad_x, grad_weight, grad_bias):
+    """Gradient through the batch statistics:
+    dx = weight * inv_std / M * (M * g - sum(g) - x_hat * sum(g * x_hat))."""
+    n_batch, channels, length = grad_out.shape
+    count = n_batch * length
+    for c in prange(channels):
+        sum_g = 0.0
+        sum_gx = 0.0
+        for n in range(n_batch):
+            g = grad_out[n, c]
+            xh = x_hat[n, c]
+            for p in range(length):
+                sum_g += g[p]
+                sum_gx += g[p] * xh[p]
+        grad_weight[c] = sum_gx
+        grad_bias[c] = sum_g
+        k = weight[c] * inv_std[c] / count
+        mean_g = sum_g
+        for n in range(n_batch):
+            g = grad_out[n, c]
+            xh = x_hat[n, c]
+            dx = grad_x[n, c]
+            for p in range(length):
+                dx[p] = k * (count * g[p] - mean_g - xh[p] * sum_gx)
+
+
+@kernel(parallel=True)
+def batchnorm_backward_eval(grad_out, x, weight, running_mean, running_var, eps,
+                            grad_x, grad_weight, grad_bias):
+    """Gradient of the affine map used at inference (statistics are constants)."""
+    n_batch, channels, length = grad_out.shape
+    for c in prange(channels):
+        inv_std = 1.0 / np.sqrt(running_var[c] + eps)
+        scale = weight[c] * inv_std
+        sum_g = 0.0
+        sum_gx = 0.0
+        for n in range(n_batch):
+            g = grad_out[n, c]
+            row = x[n, c]
+            dx = grad_x[n, c]
+            for p in range(length):
+                sum_g += g[p]
+                sum_gx += g[p] * (row[p] - running_mean[c]) * inv_std
+                dx[p] = g[p] * scale
+        grad_weight[c] = sum_gx
+        grad_bias[c] = sum_g

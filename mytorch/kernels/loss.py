@@ -1,0 +1,32 @@
+"""Softmax cross-entropy fused with its gradient (log-sum-exp with the maximum subtracted)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._jit import kernel
+
+
+@kernel
+def cross_entropy_forward_backward(logits, labels, scale, grad_logits):
+    """Return sum_n -log softmax(logits[n])[labels[n]] times scale, and write the gradient
+    of that scaled loss, scale * (softmax - one_hot), into grad_logits."""
+    total = 0.0
+    for n in range(logits.shape[0]):
+        row = logits[n]
+        g = grad_logits[n]
+        m = row[0]
+        for k in range(1, row.shape[0]):
+            if row[k] > m:
+                m = row[k]
+        s = 0.0
+        for k in range(row.shape[0]):
+            e = np.exp(row[k] - m)
+            g[k] = e
+            s += e
+        log_s = np.log(s)
+        total += log_s + m - row[labels[n]]
+        inv = scale / s
+        for k in range(row.shape[0]):
+            g[k] *= inv
+        g[labels[n]] -= scale
+    return total * scale

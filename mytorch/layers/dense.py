@@ -1,0 +1,58 @@
+"""Dense (fully connected) layer, PyTorch's nn.Linear."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import init
+from ..kernels.dense import dense_backward_input, dense_backward_params, dense_forward
+from .base import Layer, new_param
+
+
+class Dense(Layer):
+    """y = x @ weight.T + bias.
+
+    Args:
+        in_features: size of each input row.
+        out_features: size of each output row.
+        dtype: parameter dtype (float32 by default).
+        rng: generator for PyTorch's default init (default: ``mytorch.manual_seed``'s).
+
+    Input shape (N, in_features); output shape (N, out_features).
+
+    Example:
+        >>> layer = Dense(784, 10)
+        >>> layer(np.zeros((2, 784), np.float32)).shape
+        (2, 10)
+    """
+
+    def __init__(self, in_features: int, out_features: int, dtype=np.float32, rng=None):
+        super().__init__()
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        self.params["weight"] = new_param((out_features, in_features), dtype)
+        self.params["bias"] = new_param((out_features,), dtype)
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        init.torch_default_(self.params["weight"], self.params["bias"], rng)
+        self._x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        self._check_input(x, (2,), f"(N, {self.in_features})")
+        if x.shape[1] != self.in_features:
+            raise ValueError(f"Dense: expected input (N, {self.in_features}), got shape {x.shape}")
+        self._x = np.ascontiguousarray(x)
+        out = np.empty((x.shape[0], self.out_features), dtype=x.dtype)
+        dense_forward(self._x, self.params["weight"], self.params["bias"], out)
+        return self._remember_output(out)
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        grad_output = self._check_grad(grad_output, self._x)
+        dense_backward_params(grad_output, self._x, self.grads["weight"], self.grads["bias"])
+        grad_x = np.empty_like(self._x)
+        dense_backward_input(grad_output, self.params["weight"], grad_x)
+        return grad_x
+
+    def output_shape(self, input_shape):
+        return (input_shape[0], self.out_features)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}"
