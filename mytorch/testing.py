@@ -66,8 +66,9 @@ def gradcheck(model, x: np.ndarray, *, training: bool = True, eps: float = 1e-6,
     rng = np.random.default_rng(seed)
     out = model.forward(x, training)
     weights = rng.standard_normal(out.shape)
-    grad_x = model.backward(weights.copy())
+    grad_x = model.backward(weights.copy()).copy()  # later forwards may reuse its memory
     restore()
+    base = loss()  # f at the unperturbed point; perturbations are undone exactly
     tensors = [("input", x, grad_x)] + [(n, p, g.copy()) for n, p, g in _named_params(model)]
 
     result = GradcheckResult(passed=True)
@@ -83,8 +84,7 @@ def gradcheck(model, x: np.ndarray, *, training: bool = True, eps: float = 1e-6,
             flat[i] = original - eps
             down = loss()
             flat[i] = original
-            mid = loss()
-            right, left = (up - mid) / eps, (mid - down) / eps
+            right, left = (up - base) / eps, (base - down) / eps
             if abs(right - left) > 1e-3 * max(1.0, abs(right) + abs(left)):
                 kinks += 1
                 continue
@@ -92,7 +92,8 @@ def gradcheck(model, x: np.ndarray, *, training: bool = True, eps: float = 1e-6,
             error = abs(numeric - grad_flat[i])
             worst = max(worst, error / (atol + rtol * abs(numeric)))
             if error > atol + rtol * abs(numeric):
-                failures.append(f"{name}[{np.unravel_index(i, tensor.shape)}]: backward "
+                where = ", ".join(str(int(j)) for j in np.unravel_index(i, tensor.shape))
+                failures.append(f"{name}[{where}]: backward "
                                 f"{grad_flat[i]:.8g}, finite difference {numeric:.8g}")
         result.max_error[name] = worst
         result.checked[name] = len(picks) - kinks

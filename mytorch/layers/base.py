@@ -1,6 +1,7 @@
 """The Layer contract and the input checks every layer runs at its boundary."""
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from typing import Iterator
 
@@ -78,6 +79,13 @@ class Layer(ABC):
             for name, value in store.items():
                 store[name] = value.astype(dtype)
         return self
+
+    def config(self) -> dict:
+        """The constructor arguments that rebuild this layer (as Keras' get_config): every
+        argument of ``__init__`` but dtype and rng, read from the same-named attribute."""
+        names = inspect.signature(type(self).__init__).parameters
+        return {name: getattr(self, name) for name in names
+                if name not in ("self", "dtype", "rng") and hasattr(self, name)}
 
     def num_parameters(self) -> int:
         """How many trainable numbers the layer has."""

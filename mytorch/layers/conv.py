@@ -136,6 +136,9 @@ class Conv2D(Layer):
         k.unpad_input(s["grad_x_pad"], self._pads[0], self._pads[2], wp, grad_x)
         return grad_x
 
+    def config(self) -> dict:
+        return {**super().config(), "bias": "bias" in self.params}
+
     def extra_repr(self) -> str:
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}, padding={self.padding!r}")

@@ -1,0 +1,1 @@
+"""Bridges to other frameworks (imported on demand; torch stays optional)."""
