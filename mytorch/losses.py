@@ -61,9 +61,9 @@ class CrossEntropyLoss:
             raise ValueError(f"CrossEntropyLoss: expected labels in [0, {num_classes - 1}], "
                              f"got {bad}")
         scale = 1.0 / logits.shape[0] if self.reduction == "mean" else 1.0
+        logits = np.ascontiguousarray(logits)
         self._grad = np.empty_like(logits)
-        return float(cross_entropy_forward_backward(np.ascontiguousarray(logits),
-                                                    labels.astype(np.int64, copy=False),
+        return float(cross_entropy_forward_backward(logits, labels.astype(np.int64, copy=False),
                                                     scale, self._grad))
 
     def backward(self) -> np.ndarray:

@@ -44,10 +44,10 @@ class Sequential:
 
     # computation -------------------------------------------------------------------------
     def forward(self, x: np.ndarray, training: bool | None = None) -> np.ndarray:
-        """Run every layer; ``training`` defaults to the mode set by train()/eval()."""
-        training = self.training if training is None else training
+        """Run every layer. ``training`` overrides the mode; by default each layer runs in
+        its own, which train()/eval() set for all (or set one, e.g. ``model[3].eval()``)."""
         for layer in self.layers:
-            x = layer.forward(x, training)
+            x = layer(x, training)
         return x
 
     __call__ = forward
@@ -129,7 +129,8 @@ class Sequential:
         rows = [("Layer", "Output shape", "Params")]
         for i, layer in enumerate(self.layers):
             shape = layer.output_shape(shape)
-            rows.append((f"{i}: {type(layer).__name__}", str(("N", *shape[1:])),
+            dims = ", ".join(map(str, shape[1:]))
+            rows.append((f"{i}: {type(layer).__name__}", f"(N, {dims})",
                          f"{layer.num_parameters():,}"))
         widths = [max(len(r[c]) for r in rows) for c in range(3)]
         lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}" for a, b, c in rows]

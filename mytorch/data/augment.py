@@ -38,7 +38,8 @@ def affine_transform(images: np.ndarray, angle, shift_x, shift_y) -> np.ndarray:
                              f"({len(images)},), got shape {value.shape}")
         if not np.all(np.isfinite(value)):
             raise ValueError(f"affine_transform: expected finite {what}, got {value}")
-        params.append(np.ascontiguousarray(np.broadcast_to(value, (len(images),))))
+        # A fresh writable copy: read-only views would make Numba compile a second variant.
+        params.append(np.broadcast_to(value, (len(images),)).copy())
 
     is_float = images.dtype != np.uint8
     out = np.empty(images.shape, images.dtype if is_float else np.float32)

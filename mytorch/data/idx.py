@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import math
 import os
 import tempfile
 import zlib
@@ -71,7 +72,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
     shape = tuple(int(d) for d in np.frombuffer(data, ">u4", count=ndim, offset=4))
     dtype = IDX_DTYPES[type_code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow on absurd dims
     got = len(data) - header_size
     if got != expected:
         raise DatasetError(f"{path}: expected {expected} bytes of {dtype.name} data for shape "

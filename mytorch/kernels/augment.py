@@ -42,12 +42,10 @@ def rotate_translate(images, angle, shift_x, shift_y, out):
                 # Undo the rotation: with y pointing up (y = -v) it is the rotation by -angle.
                 src_y = centre_y + u * sin_a + v * cos_a
                 src_x = centre_x + u * cos_a - v * sin_a
-                row = math.floor(src_y)
+                row = math.floor(src_y)  # an integer, as in Python
                 col = math.floor(src_x)
                 fy = src_y - row
                 fx = src_x - col
-                row = int(row)
-                col = int(col)
                 out[n, i, j] = (_tap(image, row, col, (1.0 - fy) * (1.0 - fx))
                                 + _tap(image, row, col + 1, (1.0 - fy) * fx)
                                 + _tap(image, row + 1, col, fy * (1.0 - fx))

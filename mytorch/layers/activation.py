@@ -21,8 +21,9 @@ class ReLU(Layer):
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         self._check_input(x, (1, 2, 3, 4, 5), "of any shape")
+        x = np.ascontiguousarray(x)  # the kernel walks x and out flat, in one (C) order
         out = np.empty_like(x)
-        relu_forward(np.ascontiguousarray(x), out)
+        relu_forward(x, out)
         self._out = out
         return self._remember_output(out)
 
@@ -49,8 +50,9 @@ class Softmax(Layer):
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
         self._check_input(x, (2,), "(N, K)")
+        x = np.ascontiguousarray(x)
         out = np.empty_like(x)
-        softmax_forward(np.ascontiguousarray(x), out)
+        softmax_forward(x, out)
         self._out = out
         return self._remember_output(out)
 

@@ -71,13 +71,15 @@ class Layer(ABC):
         return None
 
     def to(self, dtype) -> "Layer":
-        """Cast parameters, gradients and buffers to dtype (like torch's ``.double()``)."""
+        """Cast parameters, gradients and buffers to dtype (like torch's ``.double()``).
+        The arrays are kept when the dtype is already right; a real cast makes new ones,
+        so build the optimizer after ``.to()``."""
         dtype = np.dtype(dtype)
         if dtype not in FLOAT_DTYPES:
             raise TypeError(f"{type(self).__name__}.to: expected float32 or float64, got {dtype}")
         for store in (self.params, self.grads, self.buffers):
             for name, value in store.items():
-                store[name] = value.astype(dtype)
+                store[name] = value.astype(dtype, copy=False)
         return self
 
     def config(self) -> dict:

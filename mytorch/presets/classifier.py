@@ -26,7 +26,7 @@ class Classifier(ABC):
 
     def __init__(self, *, input_shape: tuple[int, int], num_classes: int, epochs: int,
                  batch_size: int, lr: float, seed: int, shuffle: bool, progress: bool,
-                 loss_reduction: str = "sum"):
+                 dtype=np.float32, loss_reduction: str = "sum"):
         for name, value in (("epochs", epochs), ("batch_size", batch_size),
                             ("num_classes", num_classes)):
             if int(value) != value or value < 1:
@@ -39,6 +39,9 @@ class Classifier(ABC):
         self.input_shape = tuple(int(v) for v in input_shape)
         self.num_classes, self.epochs, self.batch_size = int(num_classes), int(epochs), int(batch_size)
         self.lr, self.seed, self.shuffle, self.progress = float(lr), int(seed), shuffle, progress
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise TypeError(f"{type(self).__name__}: expected dtype float32 or float64, got {dtype}")
         self.loss_reduction = loss_reduction
         self.model: Sequential | None = None
         self.optimizer: Optimizer | None = None
@@ -55,13 +58,13 @@ class Classifier(ABC):
 
     @abstractmethod
     def preprocess(self, images: np.ndarray) -> np.ndarray:
-        """Checked raw images -> model input (float32)."""
+        """Checked raw images -> model input (of the preset's dtype)."""
 
     def config(self) -> dict:
         """Constructor arguments (saved in checkpoints)."""
         return {"input_shape": list(self.input_shape), "num_classes": self.num_classes,
                 "epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr,
-                "seed": self.seed, "shuffle": self.shuffle}
+                "seed": self.seed, "shuffle": self.shuffle, "dtype": self.dtype.name}
 
     def training_data(self, images: np.ndarray, labels: np.ndarray,
                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +78,7 @@ class Classifier(ABC):
 
     def initialize(self) -> Sequential:
         """Build the model and optimizer from the seed (fit calls this if needed)."""
-        self.model = self.build_model(np.random.default_rng(self._seeds()[0]))
+        self.model = self.build_model(np.random.default_rng(self._seeds()[0])).to(self.dtype)
         self.optimizer = self.make_optimizer(self.model)
         return self.model
 

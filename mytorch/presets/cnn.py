@@ -27,6 +27,7 @@ class MyCNN(Classifier):
         num_classes, epochs, batch_size, lr, seed, shuffle: as documented above.
         bn_eps: batch-norm epsilon.
         progress: show progress bars while training.
+        dtype: float32 (default) or float64 for parameters and inputs.
 
     Example:
         >>> clf = MyCNN(epochs=1).fit(train_images, train_labels)
@@ -37,10 +38,10 @@ class MyCNN(Classifier):
                  hidden: int = 128, input_shape: tuple[int, int] = (28, 28),
                  num_classes: int = 10, epochs: int = 10, batch_size: int = 32,
                  lr: float = 0.005, seed: int = 0, shuffle: bool = True, bn_eps: float = 1e-3,
-                 progress: bool = True):
+                 progress: bool = True, dtype=np.float32):
         super().__init__(input_shape=input_shape, num_classes=num_classes, epochs=epochs,
                          batch_size=batch_size, lr=lr, seed=seed, shuffle=shuffle,
-                         progress=progress)
+                         progress=progress, dtype=dtype)
         if len(filters) != 2 or min(filters) < 1:
             raise ValueError(f"MyCNN: expected two positive filter counts, got {filters!r}")
         if kernel_size < 1 or kernel_size % 2 == 0:
@@ -84,4 +85,4 @@ class MyCNN(Classifier):
 
     def preprocess(self, images: np.ndarray) -> np.ndarray:
         """Raw pixel values as float32 (N, 1, H, W), not rescaled (as documented)."""
-        return images.astype(np.float32).reshape(len(images), 1, *self.input_shape)
+        return images.astype(self.dtype).reshape(len(images), 1, *self.input_shape)

@@ -30,6 +30,7 @@ class MyMLP(Classifier):
         augment_copies: augmented copies of the training set (0 trains on it unchanged).
         max_shift, max_rotation: augmentation ranges (fraction of size, fraction of a turn).
         progress: show progress bars while training.
+        dtype: float32 (default) or float64 for parameters and inputs.
 
     Example:
         >>> clf = MyMLP(epochs=1, augment_copies=0).fit(train_images, train_labels)
@@ -40,10 +41,10 @@ class MyMLP(Classifier):
                  num_classes: int = 10, epochs: int = 15, batch_size: int = 16,
                  lr: float = 0.001, seed: int = 0, shuffle: bool = True,
                  augment_copies: int = 2, max_shift: float = 0.05, max_rotation: float = 0.05,
-                 progress: bool = True):
+                 progress: bool = True, dtype=np.float32):
         super().__init__(input_shape=input_shape, num_classes=num_classes, epochs=epochs,
                          batch_size=batch_size, lr=lr, seed=seed, shuffle=shuffle,
-                         progress=progress)
+                         progress=progress, dtype=dtype)
         if not hidden or min(hidden) < 1:
             raise ValueError(f"MyMLP: expected positive hidden sizes, got {hidden!r}")
         if augment_copies < 0:
@@ -73,7 +74,7 @@ class MyMLP(Classifier):
 
     def preprocess(self, images: np.ndarray) -> np.ndarray:
         """Flattened float32 pixels / 255."""
-        return images.reshape(len(images), -1).astype(np.float32) / np.float32(255.0)
+        return images.reshape(len(images), -1).astype(self.dtype) / self.dtype.type(255.0)
 
     def training_data(self, images, labels, rng):
         if self.augment_copies == 0:

@@ -1,0 +1,1 @@
+"""Speed benchmarks of MyTorch against PyTorch, JAX and a plain-NumPy reference."""
