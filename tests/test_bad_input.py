@@ -26,7 +26,8 @@ CASES = {
     "conv_ndim": (lambda: mt.Conv2D(3, 8, 3)(zeros(3, 7, 7)), ValueError,
                   r"Conv2D: expected input \(N, 3, H, W\), got shape \(3, 7, 7\)"),
     "batchnorm_ndim": (lambda: mt.BatchNorm(8)(zeros(2, 8, 3)), ValueError,
-                       r"BatchNorm: expected input \(N, 8\) or \(N, 8, H, W\), got shape \(2, 8, 3\)"),
+                       r"BatchNorm: expected input \(N, 8\) or \(N, 8, H, W\), "
+                       r"got shape \(2, 8, 3\)"),
     "maxpool_ndim": (lambda: mt.MaxPool2x2()(zeros(2, 8, 8)), ValueError,
                      r"MaxPool2x2: expected input \(N, C, H, W\), got shape \(2, 8, 8\)"),
     "softmax_ndim": (lambda: mt.Softmax()(zeros(2, 3, 4)), ValueError,
@@ -47,13 +48,15 @@ CASES = {
                                r"got input of shape \(1, 8\)"),
     "maxpool_too_small": (lambda: mt.MaxPool2x2()(zeros(1, 1, 1, 4)), ValueError,
                           r"MaxPool2x2: expected H and W of at least 2, got shape \(1, 1, 1, 4\)"),
-    "sequential_names_layer": (lambda: mt.Sequential(mt.Dense(4, 3), mt.Dense(5, 2))(zeros(2, 4)),
+    "sequential_names_layer": (lambda: mt.Sequential(mt.Dense(4, 3), mt.Dense(5, 2))(
+                                   zeros(2, 4)),
                                ValueError, r"Dense: expected input \(N, 5\), got shape \(2, 3\)"),
     # dtype
     "integer_dtype": (lambda: mt.Dense(4, 3)(np.zeros((2, 4), np.int64)), TypeError,
                       r"Dense: expected a float32 or float64 array \(N, 4\), got dtype int64"),
     "object_dtype": (lambda: mt.Conv2D(3, 8, 3)(np.empty((1, 3, 5, 5), object)), TypeError,
-                     r"Conv2D: expected a float32 or float64 array \(N, 3, H, W\), got dtype object"),
+                     r"Conv2D: expected a float32 or float64 array \(N, 3, H, W\), "
+                     r"got dtype object"),
     "relu_integer": (lambda: mt.ReLU()(np.arange(4)), TypeError,
                      r"ReLU: expected a float32 or float64 array of any shape, got dtype int64"),
     "not_an_array": (lambda: mt.Dense(4, 3)([[1.0, 2.0, 3.0, 4.0]]), TypeError,

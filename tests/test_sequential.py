@@ -171,18 +171,16 @@ def test_state_dict_keys_match_torch(torch):
 def test_load_state_dict_keeps_dtype_and_arrays(rng):
     model = mycnn()
     optimizer = mt.SGD(model.parameters(), lr=0.1)
-    arrays = {k: v for i, layer in enumerate(model) for k, v in
-              ((f"{i}.{n}", t) for n, t in layer.named_tensors())}
+    arrays = {f"{i}.{n}": t for i, layer in enumerate(model) for n, t in layer.named_tensors()}
     new = {k: rng.standard_normal(v.shape) for k, v in model.state_dict().items()}  # float64
     new["3.num_batches_tracked"] = np.array(3)  # torch-only key: skipped
     model.load_state_dict(new)
-    state = model.state_dict()
     for key, array in arrays.items():
-        owner = model[int(key.split(".")[0])]
-        name = key.split(".")[1]
-        assert (owner.params.get(name) is array) or (owner.buffers.get(name) is array), key
+        index, name = key.split(".")
+        layer = model[int(index)]
+        assert {**layer.params, **layer.buffers}[name] is array, key
         assert array.dtype == np.float32
-        np.testing.assert_array_equal(state[key], new[key].astype(np.float32))
+        np.testing.assert_array_equal(array, new[key].astype(np.float32))
     # the optimizer holds the same arrays, so it sees the loaded values
     np.testing.assert_array_equal(optimizer.params[0], new["0.weight"].astype(np.float32))
 
