@@ -52,11 +52,18 @@ class Sequential:
 
     __call__ = forward
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """Back-propagate dL/d(output) through every layer; returns dL/d(input)."""
-        for layer in reversed(self.layers):
+    def backward(self, grad_output: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Back-propagate dL/d(output) through every layer and return dL/d(input). With
+        ``input_grad=False`` the first layer only fills its parameter gradients (the input
+        gradient of a training step is never used) and None is returned."""
+        for layer in reversed(self.layers[1:]):
             grad_output = layer.backward(grad_output)
-        return grad_output
+        if not self.layers:
+            return grad_output
+        if input_grad:
+            return self.layers[0].backward(grad_output)
+        self.layers[0].backward_params(grad_output)
+        return None
 
     def train(self, mode: bool = True) -> "Sequential":
         """Training mode for the model and every layer."""

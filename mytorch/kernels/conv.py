@@ -3,9 +3,16 @@
 The layer copies the input into a padded buffer ``x_pad`` of shape (N, C, Hp*Wp + slack)
 and computes the stride-1 output on a grid of (OH, Wp) positions per channel, flattened
 to length ``OH*Wp``. Output column ``ow >= OW`` of each grid row is junk that the layer
-drops. With that layout each tap (kh, kw) of the kernel is one long contiguous
-multiply-add over the whole plane, which LLVM vectorises well; working on rows of 14 or
-28 pixels would not.
+drops. In that layout a kernel tap (c, kh, kw) is a constant offset ``kh*Wp + kw`` into
+channel c, so the whole convolution is one kind of loop, ``correlate``:
+
+    out[n, o, p] = bias[o] + sum_t weight[o, t] * src[n, channel[t], shift[t] + p]
+
+over a table of taps t. The forward pass runs it over the input's taps; the input
+gradient runs it over the output gradient (with the weights transposed and the shifts
+mirrored), since the gradient of a correlation is a correlation. Long contiguous loops
+over p vectorise well, and each pass of the loop handles four outputs and four taps, so
+most work is multiply-adds in registers rather than loads and stores.
 
 Every kernel is written for stride 1. Larger strides are handled by the layer as a
 stride-1 convolution followed by subsampling.
@@ -17,7 +24,7 @@ from numba import prange
 
 from ._jit import kernel
 
-_BLOCK = 4  # channels that share one load of the input (register blocking)
+BLOCK = 4  # outputs and taps per pass: 16 multiply-adds share 4 loads (register blocking)
 
 
 @kernel(parallel=True)
@@ -33,126 +40,102 @@ def pad_input(x, pad_h, pad_w, wp, x_pad):
 
 
 @kernel(parallel=True)
-def conv_forward_grid(x_pad, weight, bias, wp, out_grid):
-    """out_grid[n, o, p] = bias[o] + sum_{c,kh,kw} weight[o,c,kh,kw] * x_pad[n, c, p + kh*wp + kw]."""
-    n_batch, in_channels, _ = x_pad.shape
-    out_channels, _, kh_size, kw_size = weight.shape
-    length = out_grid.shape[2]
-    acc = np.empty((n_batch, _BLOCK, length), dtype=out_grid.dtype)
-    for n in prange(n_batch):
-        for o0 in range(0, out_channels, _BLOCK):
-            nb = min(_BLOCK, out_channels - o0)
-            for j in range(_BLOCK):
-                acc[n, j, :] = bias[o0 + j] if j < nb else 0.0
-            a0 = acc[n, 0]
-            a1 = acc[n, 1]
-            a2 = acc[n, 2]
-            a3 = acc[n, 3]
-            for c in range(in_channels):
-                for kh in range(kh_size):
-                    for kw in range(kw_size):
-                        shift = kh * wp + kw
-                        src = x_pad[n, c, shift:shift + length]
-                        w0 = weight[o0, c, kh, kw]
-                        w1 = weight[o0 + 1, c, kh, kw] if nb > 1 else 0.0
-                        w2 = weight[o0 + 2, c, kh, kw] if nb > 2 else 0.0
-                        w3 = weight[o0 + 3, c, kh, kw] if nb > 3 else 0.0
-                        for p in range(length):
-                            v = src[p]
-                            a0[p] += w0 * v
-                            a1[p] += w1 * v
-                            a2[p] += w2 * v
-                            a3[p] += w3 * v
-            for j in range(nb):
-                out_grid[n, o0 + j, :] = acc[n, j]
+def correlate(src, tap_channel, tap_shift, weight, bias, out):
+    """out[n, o, p] = bias[o] + sum_t weight[o, t] * src[n, tap_channel[t], tap_shift[t] + p].
 
-
-@kernel(parallel=True)
-def conv_backward_input_grid(grad_grid, weight, wp, grad_x_pad):
-    """grad_x_pad[n, c, p + kh*wp + kw] += weight[o,c,kh,kw] * grad_grid[n, o, p].
-
-    grad_grid must be zero in its junk columns; grad_x_pad is overwritten."""
-    n_batch, out_channels, length = grad_grid.shape
-    _, in_channels, kh_size, kw_size = weight.shape
-    for n in prange(n_batch):
-        grad_x_pad[n, :, :] = 0.0
-        for c0 in range(0, in_channels, _BLOCK):
-            nb = min(_BLOCK, in_channels - c0)
-            for o in range(out_channels):
-                g = grad_grid[n, o]
-                for kh in range(kh_size):
-                    for kw in range(kw_size):
-                        shift = kh * wp + kw
-                        w0 = weight[o, c0, kh, kw]
-                        d0 = grad_x_pad[n, c0, shift:shift + length]
-                        if nb == _BLOCK:
-                            w1 = weight[o, c0 + 1, kh, kw]
-                            w2 = weight[o, c0 + 2, kh, kw]
-                            w3 = weight[o, c0 + 3, kh, kw]
-                            d1 = grad_x_pad[n, c0 + 1, shift:shift + length]
-                            d2 = grad_x_pad[n, c0 + 2, shift:shift + length]
-                            d3 = grad_x_pad[n, c0 + 3, shift:shift + length]
-                            for p in range(length):
-                                v = g[p]
-                                d0[p] += w0 * v
-                                d1[p] += w1 * v
-                                d2[p] += w2 * v
-                                d3[p] += w3 * v
-                        else:
-                            for j in range(nb):
-                                wj = weight[o, c0 + j, kh, kw]
-                                dj = grad_x_pad[n, c0 + j, shift:shift + length]
-                                for p in range(length):
-                                    dj[p] += wj * g[p]
-
-
-@kernel(parallel=True)
-def conv_backward_weight_grid(grad_grid, x_pad, wp, grad_weight, grad_bias):
-    """grad_weight[o,c,kh,kw] = sum_{n,p} grad_grid[n,o,p] * x_pad[n, c, p + kh*wp + kw].
-
-    Each output channel is reduced by one thread, over the batch in order, so the sum
-    is bit-identical whatever the thread count."""
-    n_batch, out_channels, length = grad_grid.shape
-    _, in_channels, kh_size, kw_size = grad_weight.shape
-    for o in prange(out_channels):
-        grad_weight[o] = 0.0
-        bias_sum = 0.0
-        for n in range(n_batch):
-            g = grad_grid[n, o]
-            s = 0.0
+    ``weight`` is (O, T) with T a multiple of BLOCK (padding taps have zero weight);
+    ``src`` must be long enough for every shift plus ``out.shape[2]``."""
+    n_batch, out_channels, length = out.shape
+    taps = weight.shape[1]
+    blocks = (out_channels + BLOCK - 1) // BLOCK
+    acc = np.empty((n_batch * blocks, BLOCK, length), out.dtype)
+    for task in prange(n_batch * blocks):
+        n, o0 = task // blocks, (task % blocks) * BLOCK
+        rows = (o0, min(o0 + 1, out_channels - 1), min(o0 + 2, out_channels - 1),
+                min(o0 + 3, out_channels - 1))  # a partial block repeats its last row
+        a0, a1, a2, a3 = acc[task, 0], acc[task, 1], acc[task, 2], acc[task, 3]
+        a0[:] = bias[rows[0]]
+        a1[:] = bias[rows[1]]
+        a2[:] = bias[rows[2]]
+        a3[:] = bias[rows[3]]
+        w0, w1, w2, w3 = weight[rows[0]], weight[rows[1]], weight[rows[2]], weight[rows[3]]
+        for t in range(0, taps, BLOCK):
+            s0 = src[n, tap_channel[t], tap_shift[t]:tap_shift[t] + length]
+            s1 = src[n, tap_channel[t + 1], tap_shift[t + 1]:tap_shift[t + 1] + length]
+            s2 = src[n, tap_channel[t + 2], tap_shift[t + 2]:tap_shift[t + 2] + length]
+            s3 = src[n, tap_channel[t + 3], tap_shift[t + 3]:tap_shift[t + 3] + length]
+            w00, w01, w02, w03 = w0[t], w0[t + 1], w0[t + 2], w0[t + 3]
+            w10, w11, w12, w13 = w1[t], w1[t + 1], w1[t + 2], w1[t + 3]
+            w20, w21, w22, w23 = w2[t], w2[t + 1], w2[t + 2], w2[t + 3]
+            w30, w31, w32, w33 = w3[t], w3[t + 1], w3[t + 2], w3[t + 3]
             for p in range(length):
-                s += g[p]
-            bias_sum += s
-            for c in range(in_channels):
-                for kh in range(kh_size):
-                    for kw0 in range(0, kw_size, _BLOCK):
-                        nb = min(_BLOCK, kw_size - kw0)
-                        shift = kh * wp + kw0
-                        if nb == _BLOCK:
-                            # four neighbouring taps share the load of g
-                            s0 = 0.0
-                            s1 = 0.0
-                            s2 = 0.0
-                            s3 = 0.0
-                            src = x_pad[n, c, shift:shift + length + 3]
-                            for p in range(length):
-                                v = g[p]
-                                s0 += v * src[p]
-                                s1 += v * src[p + 1]
-                                s2 += v * src[p + 2]
-                                s3 += v * src[p + 3]
-                            grad_weight[o, c, kh, kw0] += s0
-                            grad_weight[o, c, kh, kw0 + 1] += s1
-                            grad_weight[o, c, kh, kw0 + 2] += s2
-                            grad_weight[o, c, kh, kw0 + 3] += s3
-                        else:
-                            for j in range(nb):
-                                src = x_pad[n, c, shift + j:shift + j + length]
-                                sj = 0.0
-                                for p in range(length):
-                                    sj += g[p] * src[p]
-                                grad_weight[o, c, kh, kw0 + j] += sj
-        grad_bias[o] = bias_sum
+                v0, v1, v2, v3 = s0[p], s1[p], s2[p], s3[p]
+                a0[p] += w00 * v0 + w01 * v1 + w02 * v2 + w03 * v3
+                a1[p] += w10 * v0 + w11 * v1 + w12 * v2 + w13 * v3
+                a2[p] += w20 * v0 + w21 * v1 + w22 * v2 + w23 * v3
+                a3[p] += w30 * v0 + w31 * v1 + w32 * v2 + w33 * v3
+        for j in range(min(BLOCK, out_channels - o0)):
+            out[n, o0 + j, :] = acc[task, j]
+
+
+@kernel(parallel=True)
+def correlate_weight_grad(grad, offset, length, src, tap_channel, tap_shift, grad_weight,
+                          grad_bias):
+    """grad_weight[o, t] = sum_{n,p} g[n, o, p] * src[n, tap_channel[t], tap_shift[t] + p]
+    and grad_bias[o] = sum_{n,p} g[n, o, p], with g = grad[:, :, offset:offset + length]:
+    the weight gradient of ``correlate``.
+
+    One thread owns a block of four output channels and sums the batch in order, so the
+    result is bit-identical whatever the thread count."""
+    n_batch, out_channels = grad.shape[0], grad.shape[1]
+    taps = grad_weight.shape[1]
+    zero = np.zeros(1, grad_weight.dtype)[0]  # accumulate in the arrays' own dtype
+    blocks = (out_channels + BLOCK - 1) // BLOCK
+    for block in prange(blocks):
+        o0 = block * BLOCK
+        rows = (o0, min(o0 + 1, out_channels - 1), min(o0 + 2, out_channels - 1),
+                min(o0 + 3, out_channels - 1))
+        for t in range(0, taps, BLOCK):
+            c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = zero
+            c20 = c21 = c22 = c23 = c30 = c31 = c32 = c33 = zero
+            for n in range(n_batch):
+                end = offset + length
+                g0, g1 = grad[n, rows[0], offset:end], grad[n, rows[1], offset:end]
+                g2, g3 = grad[n, rows[2], offset:end], grad[n, rows[3], offset:end]
+                s0 = src[n, tap_channel[t], tap_shift[t]:tap_shift[t] + length]
+                s1 = src[n, tap_channel[t + 1], tap_shift[t + 1]:tap_shift[t + 1] + length]
+                s2 = src[n, tap_channel[t + 2], tap_shift[t + 2]:tap_shift[t + 2] + length]
+                s3 = src[n, tap_channel[t + 3], tap_shift[t + 3]:tap_shift[t + 3] + length]
+                for p in range(length):
+                    v0, v1, v2, v3 = s0[p], s1[p], s2[p], s3[p]
+                    c00 += g0[p] * v0
+                    c01 += g0[p] * v1
+                    c02 += g0[p] * v2
+                    c03 += g0[p] * v3
+                    c10 += g1[p] * v0
+                    c11 += g1[p] * v1
+                    c12 += g1[p] * v2
+                    c13 += g1[p] * v3
+                    c20 += g2[p] * v0
+                    c21 += g2[p] * v1
+                    c22 += g2[p] * v2
+                    c23 += g2[p] * v3
+                    c30 += g3[p] * v0
+                    c31 += g3[p] * v1
+                    c32 += g3[p] * v2
+                    c33 += g3[p] * v3
+            sums = ((c00, c01, c02, c03), (c10, c11, c12, c13), (c20, c21, c22, c23),
+                    (c30, c31, c32, c33))
+            for j in range(min(BLOCK, out_channels - o0)):
+                for i in range(BLOCK):
+                    grad_weight[o0 + j, t + i] = sums[j][i]
+        for j in range(min(BLOCK, out_channels - o0)):
+            total = zero
+            for n in range(n_batch):
+                row = grad[n, o0 + j, offset:offset + length]
+                for p in range(length):
+                    total += row[p]
+            grad_bias[o0 + j] = total
 
 
 @kernel(parallel=True)
@@ -171,14 +154,15 @@ def grid_to_output(out_grid, wp, stride_h, stride_w, out):
 
 
 @kernel(parallel=True)
-def output_to_grid(grad_out, wp, stride_h, stride_w, grad_grid):
-    """Inverse of grid_to_output: scatter grad_out into a zeroed grid (junk stays 0)."""
+def output_to_grid(grad_out, wp, stride_h, stride_w, offset, grad_grid):
+    """Inverse of grid_to_output: scatter grad_out into a zeroed grid that starts at
+    ``offset`` in each row of grad_grid (junk columns and the margin stay 0)."""
     n_batch, channels, out_h, out_w = grad_out.shape
     for n in prange(n_batch):
         for o in range(channels):
             grad_grid[n, o, :] = 0.0
             for i in range(out_h):
-                base = i * stride_h * wp
+                base = offset + i * stride_h * wp
                 for j in range(out_w):
                     grad_grid[n, o, base + j * stride_w] = grad_out[n, o, i, j]
 

@@ -37,6 +37,12 @@ class Layer(ABC):
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         """Given dL/d(output) of the last forward, fill ``grads`` and return dL/d(input)."""
 
+    def backward_params(self, grad_output: np.ndarray) -> None:
+        """Fill ``grads`` without returning dL/d(input). Sequential calls this on its first
+        layer, whose input gradient nobody needs; layers override it where skipping the
+        input gradient saves work (Conv2D, Dense)."""
+        self.backward(grad_output)
+
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """The output shape for an input shape (batch dimension included); used by summary."""
         return tuple(input_shape)

@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import init
 from ..kernels import conv as k
+from ..kernels.conv import BLOCK
 from .base import Layer, new_param
 
 
@@ -66,7 +67,7 @@ class Conv2D(Layer):
             self.params["bias"] = new_param((out_channels,), dtype)
         self.grads = {name: np.zeros_like(v) for name, v in self.params.items()}
         init.torch_default_(self.params["weight"], self.params.get("bias"), rng)
-        self._scratch: dict[str, np.ndarray] = {}
+        self._plan: dict = {}
         self._key: tuple | None = None
         self._input_hw: tuple[int, int] | None = None
 
@@ -85,21 +86,51 @@ class Conv2D(Layer):
         _, _, out_h, out_w = self._geometry(input_shape[2], input_shape[3])
         return (input_shape[0], self.out_channels, out_h, out_w)
 
-    def _buffers_for(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        """Scratch arrays for this input shape, allocated once and reused every step."""
+    def _plan_for(self, x: np.ndarray) -> dict:
+        """Tap tables and scratch arrays for this input shape, built once and reused."""
         key = (x.shape, x.dtype)
-        if key != self._key:
-            n, c, height, width = x.shape
-            hp, wp, _, _ = self._geometry(height, width)
-            grid_len = (hp - self.kernel_size[0] + 1) * wp
-            slack = self.kernel_size[1] - 1
-            self._scratch = {
-                "x_pad": np.zeros((n, c, hp * wp + slack), x.dtype),
-                "grid": np.empty((n, self.out_channels, grid_len), x.dtype),
-                "grad_x_pad": np.empty((n, c, hp * wp + slack), x.dtype),
-            }
-            self._key = key
-        return self._scratch
+        if key == self._key:
+            return self._plan
+        n, c, height, width = x.shape
+        hp, wp, _, _ = self._geometry(height, width)
+        kh, kw = self.kernel_size
+        o = self.out_channels
+        grid_len = (hp - kh + 1) * wp
+        margin = (kh - 1) * wp + kw - 1  # lets the input gradient read "before" the grid
+        offsets = (np.arange(kh)[:, None] * wp + np.arange(kw)[None, :]).ravel()
+
+        def taps(channels: int, shifts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            count = channels * len(shifts)
+            padded = -(-count // BLOCK) * BLOCK  # padding taps read channel 0 with weight 0
+            channel = np.zeros(padded, np.int64)
+            shift = np.zeros(padded, np.int64)
+            channel[:count] = np.repeat(np.arange(channels), len(shifts))
+            shift[:count] = np.tile(shifts, channels)
+            return channel, shift
+
+        self._plan = {
+            "wp": wp, "grid_len": grid_len, "margin": margin,
+            "forward_taps": taps(c, offsets),
+            "backward_taps": taps(o, margin - offsets),
+            "x_pad": np.zeros((n, c, hp * wp + kw - 1), x.dtype),
+            "grid": np.empty((n, o, grid_len), x.dtype),
+            "grad_grid": np.zeros((n, o, margin + hp * wp), x.dtype),
+            "grad_x_pad": np.empty((n, c, hp * wp), x.dtype),
+            "no_bias": np.zeros(max(o, c), x.dtype),
+        }
+        self._key = key
+        return self._plan
+
+    def _weight_matrices(self, forward: bool) -> np.ndarray:
+        """The weight as correlate's (outputs, taps) matrix, taps padded to BLOCK:
+        (O, C*kh*kw) for the forward pass, (C, O*kh*kw) for the input gradient."""
+        weight = self.params["weight"]
+        if not forward:
+            weight = weight.transpose(1, 0, 2, 3)
+        rows, taps = weight.shape[0], int(np.prod(weight.shape[1:]))
+        matrix = np.zeros((rows, -(-taps // BLOCK) * BLOCK), weight.dtype)
+        matrix[:, :taps] = weight.reshape(rows, taps)
+        return matrix
 
     # forward / backward --------------------------------------------------------------------
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
@@ -109,32 +140,42 @@ class Conv2D(Layer):
                              f"got shape {x.shape}")
         x = np.ascontiguousarray(x)
         n, _, height, width = x.shape
-        _, wp, out_h, out_w = self._geometry(height, width)
-        s = self._buffers_for(x)
-        k.pad_input(x, self._pads[0], self._pads[2], wp, s["x_pad"])
-        bias = self.params.get("bias")
-        if bias is None:
-            bias = np.zeros(self.out_channels, x.dtype)
-        k.conv_forward_grid(s["x_pad"], self.params["weight"], bias, wp, s["grid"])
+        _, _, out_h, out_w = self._geometry(height, width)
+        plan = self._plan_for(x)
+        k.pad_input(x, self._pads[0], self._pads[2], plan["wp"], plan["x_pad"])
+        bias = self.params.get("bias", plan["no_bias"][:self.out_channels])
+        channel, shift = plan["forward_taps"]
+        k.correlate(plan["x_pad"], channel, shift, self._weight_matrices(True), bias, plan["grid"])
         out = np.empty((n, self.out_channels, out_h, out_w), x.dtype)
-        k.grid_to_output(s["grid"], wp, self.stride[0], self.stride[1], out)
+        k.grid_to_output(plan["grid"], plan["wp"], self.stride[0], self.stride[1], out)
         self._input_hw = (height, width)
         return self._remember_output(out)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         grad_output = self._check_grad(grad_output, self._input_hw)
-        s = self._scratch
-        height, width = self._input_hw
-        _, wp, _, _ = self._geometry(height, width)
-        k.output_to_grid(grad_output, wp, self.stride[0], self.stride[1], s["grid"])
-        grad_bias = self.grads.get("bias")
-        if grad_bias is None:
-            grad_bias = np.empty(self.out_channels, grad_output.dtype)
-        k.conv_backward_weight_grid(s["grid"], s["x_pad"], wp, self.grads["weight"], grad_bias)
-        k.conv_backward_input_grid(s["grid"], self.params["weight"], wp, s["grad_x_pad"])
-        grad_x = np.empty((grad_output.shape[0], self.in_channels, height, width), grad_output.dtype)
-        k.unpad_input(s["grad_x_pad"], self._pads[0], self._pads[2], wp, grad_x)
+        self.backward_params(grad_output)
+        plan = self._plan
+        channel, shift = plan["backward_taps"]
+        k.correlate(plan["grad_grid"], channel, shift, self._weight_matrices(False),
+                    plan["no_bias"][:self.in_channels], plan["grad_x_pad"])
+        grad_x = np.empty((grad_output.shape[0], self.in_channels, *self._input_hw),
+                          grad_output.dtype)
+        k.unpad_input(plan["grad_x_pad"], self._pads[0], self._pads[2], plan["wp"], grad_x)
         return grad_x
+
+    def backward_params(self, grad_output: np.ndarray) -> None:
+        """The weight and bias gradients only (what the first layer of a model needs)."""
+        grad_output = self._check_grad(grad_output, self._input_hw)
+        plan = self._plan
+        k.output_to_grid(grad_output, plan["wp"], self.stride[0], self.stride[1],
+                         plan["margin"], plan["grad_grid"])
+        channel, shift = plan["forward_taps"]
+        grad_matrix = np.empty((self.out_channels, len(channel)), grad_output.dtype)
+        grad_bias = self.grads.get("bias", np.empty(self.out_channels, grad_output.dtype))
+        k.correlate_weight_grad(plan["grad_grid"], plan["margin"], plan["grid_len"],
+                                plan["x_pad"], channel, shift, grad_matrix, grad_bias)
+        weight_grad = self.grads["weight"]
+        weight_grad[...] = grad_matrix[:, :weight_grad[0].size].reshape(weight_grad.shape)
 
     def config(self) -> dict:
         return {**super().config(), "bias": "bias" in self.params}

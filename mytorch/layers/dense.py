@@ -46,10 +46,15 @@ class Dense(Layer):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         grad_output = self._check_grad(grad_output, self._x)
-        dense_backward_params(grad_output, self._x, self.grads["weight"], self.grads["bias"])
+        self.backward_params(grad_output)
         grad_x = np.empty_like(self._x)
         dense_backward_input(grad_output, self.params["weight"], grad_x)
         return grad_x
+
+    def backward_params(self, grad_output: np.ndarray) -> None:
+        """Weight and bias gradients only."""
+        grad_output = self._check_grad(grad_output, self._x)
+        dense_backward_params(grad_output, self._x, self.grads["weight"], self.grads["bias"])
 
     def output_shape(self, input_shape):
         return (input_shape[0], self.out_features)

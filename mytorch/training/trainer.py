@@ -42,7 +42,7 @@ def train_step(model: Sequential, criterion, optimizer, x: np.ndarray, y: np.nda
     """One step: forward, loss, backward, update. Returns (loss, logits)."""
     logits = model.forward(x, training=True)
     loss = criterion(logits, y)
-    model.backward(criterion.backward())
+    model.backward(criterion.backward(), input_grad=False)
     optimizer.step()
     return loss, logits
 
