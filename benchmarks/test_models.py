@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import mytorch
+from mytorch.training import train_step
 
 from . import reference as ref
 from .harness import Impl, stateless, to_numpy
@@ -77,10 +78,7 @@ def _train_impl(lib: str, build_model, torch_twin, jax_step, numpy_step, optimiz
 
         def run():
             x, y = next(data)
-            loss = criterion(model.forward(x, training=True), y)
-            model.backward(criterion.backward())
-            opt.step()
-            last["loss"] = loss
+            last["loss"], _ = train_step(model, criterion, opt, x, y)
         return Impl(run, lambda: snapshot_from(model.state_dict()))
     if lib == "torch":
         twin = torch_twin(model).train()

@@ -1,4 +1,5 @@
-"""Fully connected layer: y = x @ weight.T + bias, with weight stored (out, in) as PyTorch."""
+"""Fully connected forward pass: y = x @ weight.T + bias, weight stored (out, in) as in
+PyTorch. (The backward products run on the convolution kernel: see layers/dense.py.)"""
 from __future__ import annotations
 
 from numba import prange
@@ -38,36 +39,3 @@ def dense_forward(x, weight, bias, out):
             for k in range(in_features):
                 s += xn[k] * wo[k]
             out[n, o] = s
-
-
-@kernel(parallel=True)
-def dense_backward_input(grad_out, weight, grad_x):
-    """grad_x[n] = sum_o grad_out[n, o] * weight[o]."""
-    n_batch, out_features = grad_out.shape
-    for n in prange(n_batch):
-        dx = grad_x[n]
-        dx[:] = 0.0
-        for o in range(out_features):
-            g = grad_out[n, o]
-            wo = weight[o]
-            for k in range(dx.shape[0]):
-                dx[k] += g * wo[k]
-
-
-@kernel(parallel=True)
-def dense_backward_params(grad_out, x, grad_weight, grad_bias):
-    """grad_weight[o] = sum_n grad_out[n, o] * x[n]; grad_bias[o] = sum_n grad_out[n, o].
-
-    One thread owns each output row and sums the batch in order (deterministic)."""
-    n_batch, out_features = grad_out.shape
-    for o in prange(out_features):
-        dw = grad_weight[o]
-        dw[:] = 0.0
-        b = grad_out[0, o] * 0.0
-        for n in range(n_batch):
-            g = grad_out[n, o]
-            b += g
-            xn = x[n]
-            for k in range(dw.shape[0]):
-                dw[k] += g * xn[k]
-        grad_bias[o] = b
