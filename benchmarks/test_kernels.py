@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 import mytorch
-from mytorch.kernels import conv as conv_kernels
 
 from . import reference as ref
 from .harness import Impl, stateless, to_numpy
@@ -69,29 +68,20 @@ def _conv_inputs(in_channels: int, out_channels: int, size: int) -> dict[str, np
 
 
 def _mytorch_conv_backward_halves(a: dict):
-    """Conv2D.backward runs both gradients in one call; to time them apart this replays
-    its two halves through the same public kernels and the same padded 'grid' layout
-    (x_pad comes from the forward pass, as in the layer)."""
-    n, c, h, w = a["x"].shape
-    out_channels, _, kh, kw = a["weight"].shape
-    hp, wp = h + 2 * PAD, w + 2 * PAD
-    x_pad = np.zeros((n, c, hp * wp + kw - 1), np.float32)
-    conv_kernels.pad_input(a["x"], PAD, PAD, wp, x_pad)
-    grid = np.empty((n, out_channels, (hp - kh + 1) * wp), np.float32)
-    grad_x_pad = np.empty_like(x_pad)
-    grad_weight, grad_bias = np.empty_like(a["weight"]), np.empty_like(a["bias"])
+    """The two halves of Conv2D.backward, timed apart through the layer's own
+    backward_input and backward_params (after one forward pass, as in training)."""
+    out_channels, in_channels, kh, _ = a["weight"].shape
+    conv = mytorch.Conv2D(in_channels, out_channels, kh, padding=PAD)
+    conv.params["weight"][...] = a["weight"]
+    conv.params["bias"][...] = a["bias"]
+    conv.forward(a["x"])
 
     def input_grad():
-        conv_kernels.output_to_grid(a["grad_out"], wp, 1, 1, grid)
-        conv_kernels.conv_backward_input_grid(grid, a["weight"], wp, grad_x_pad)
-        grad_x = np.empty_like(a["x"])
-        conv_kernels.unpad_input(grad_x_pad, PAD, PAD, wp, grad_x)
-        return (grad_x,)
+        return (conv.backward_input(a["grad_out"]),)
 
     def weight_grad():
-        conv_kernels.output_to_grid(a["grad_out"], wp, 1, 1, grid)
-        conv_kernels.conv_backward_weight_grid(grid, x_pad, wp, grad_weight, grad_bias)
-        return grad_weight, grad_bias
+        conv.backward_params(a["grad_out"])
+        return conv.grads["weight"], conv.grads["bias"]
 
     return input_grad, weight_grad
 

@@ -73,7 +73,7 @@ def main() -> None:
     x = rng.normal(size=(600, 20)).astype(np.float32)
     y = (x[:, :3].sum(1) > 0).astype(np.int64) + (x[:, 3] > 1)
     criterion, optimizer = mt.CrossEntropyLoss(), mt.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    for step in range(50 if args.quick else 300):
+    for _ in range(50 if args.quick else 300):
         batch = rng.choice(len(x), 32, replace=False)
         criterion(model.forward(x[batch]), y[batch])
         model.backward(criterion.backward())

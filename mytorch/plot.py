@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .atomic import atomic_write
+
 
 def require_matplotlib():
     """Import matplotlib with a headless backend, or explain how to install it."""
@@ -19,7 +21,6 @@ def require_matplotlib():
 def plot_history(history, path: str | Path, title: str = "") -> Path:
     """Loss and accuracy per epoch (training, and validation where present) to a PNG,
     written atomically."""
-    from .training.checkpoint import atomic_write
     plt = require_matplotlib()
     epochs = [h.epoch for h in history]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
@@ -35,6 +36,7 @@ def plot_history(history, path: str | Path, title: str = "") -> Path:
         ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
-    path = atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=100))
+    with atomic_write(path) as file:
+        fig.savefig(file, format="png", dpi=100)
     plt.close(fig)
-    return path
+    return Path(path)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mytorch.data import DatasetError, read_idx, write_idx
-from mytorch.data.idx import atomic_write
+from mytorch.atomic import atomic_write
 
 DTYPES = [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64]
 

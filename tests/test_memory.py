@@ -16,7 +16,7 @@ def test_training_steps_do_not_grow_memory():
     rng = np.random.default_rng(0)
     x = preset.preprocess(rng.integers(0, 255, (64, 28, 28), dtype=np.uint8))
     y = rng.integers(0, 10, 64)
-    for i in range(5):  # settle: scratch buffers, optimizer state
+    for _ in range(5):  # settle: scratch buffers, optimizer state
         train_step(model, criterion, preset.optimizer, x[:32], y[:32])
     tracemalloc.start()
     try:

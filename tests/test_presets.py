@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from synthetic import make_images
 
-from mytorch import BatchNorm, Conv2D, Dense
+from mytorch import BatchNorm, Dense
 from mytorch.optim import SGD, Adam
 from mytorch.presets import MyCNN, MyMLP
-from synthetic import make_images
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from .idx import DatasetError, atomic_write, read_idx
+from ..atomic import atomic_write
+from .idx import DatasetError, read_idx
 
 # Dataset field -> file name; the same four names for every dataset here.
 FILES = {

@@ -5,16 +5,15 @@ dimensions, then the elements in C order, big-endian.
 """
 from __future__ import annotations
 
-import contextlib
 import gzip
 import math
 import os
-import tempfile
 import zlib
 from pathlib import Path
-from typing import BinaryIO, Iterator
 
 import numpy as np
+
+from ..atomic import atomic_write
 
 # Type code -> element dtype (big-endian, as stored in the file).
 IDX_DTYPES = {
@@ -116,31 +115,3 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
         else:
             file.write(header)
             file.write(payload)
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
-    """Open a temporary file beside ``path`` for writing; on success rename it to ``path``,
-    on any exception delete it, so ``path`` is either complete or untouched.
-
-    Args:
-        path: the destination; its directory must exist.
-
-    Yields:
-        The temporary file, opened for binary writing; its ``name`` is its path, so it can
-        be checked (after a flush) before it takes the place of ``path``.
-    """
-    path = Path(path)
-    # Same directory, so os.replace is a rename within one filesystem, hence atomic.
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)  # reopened by name so that ``file.name`` is the temporary path
-    try:
-        with open(tmp_name, "wb") as file:
-            yield file
-        # mkstemp makes the file private (0600); a data file should be readable by all.
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise

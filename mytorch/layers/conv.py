@@ -152,30 +152,45 @@ class Conv2D(Layer):
         return self._remember_output(out)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        grad_output = self._check_grad(grad_output, self._input_hw)
-        self.backward_params(grad_output)
-        plan = self._plan
-        channel, shift = plan["backward_taps"]
-        k.correlate(plan["grad_grid"], channel, shift, self._weight_matrices(False),
-                    plan["no_bias"][:self.in_channels], plan["grad_x_pad"])
-        grad_x = np.empty((grad_output.shape[0], self.in_channels, *self._input_hw),
-                          grad_output.dtype)
-        k.unpad_input(plan["grad_x_pad"], self._pads[0], self._pads[2], plan["wp"], grad_x)
-        return grad_x
+        self._load_grad_grid(grad_output)
+        self._weight_grad()
+        return self._input_grad()
 
     def backward_params(self, grad_output: np.ndarray) -> None:
         """The weight and bias gradients only (what the first layer of a model needs)."""
+        self._load_grad_grid(grad_output)
+        self._weight_grad()
+
+    def backward_input(self, grad_output: np.ndarray) -> np.ndarray:
+        """dL/d(input) only; ``grads`` are left as they are."""
+        self._load_grad_grid(grad_output)
+        return self._input_grad()
+
+    def _load_grad_grid(self, grad_output: np.ndarray) -> None:
         grad_output = self._check_grad(grad_output, self._input_hw)
         plan = self._plan
         k.output_to_grid(grad_output, plan["wp"], self.stride[0], self.stride[1],
                          plan["margin"], plan["grad_grid"])
+
+    def _weight_grad(self) -> None:
+        plan = self._plan
         channel, shift = plan["forward_taps"]
-        grad_matrix = np.empty((self.out_channels, len(channel)), grad_output.dtype)
-        grad_bias = self.grads.get("bias", np.empty(self.out_channels, grad_output.dtype))
+        weight_grad = self.grads["weight"]
+        grad_matrix = np.empty((self.out_channels, len(channel)), weight_grad.dtype)
+        grad_bias = self.grads.get("bias", np.empty(self.out_channels, weight_grad.dtype))
         k.correlate_weight_grad(plan["grad_grid"], plan["margin"], plan["grid_len"],
                                 plan["x_pad"], channel, shift, grad_matrix, grad_bias)
-        weight_grad = self.grads["weight"]
         weight_grad[...] = grad_matrix[:, :weight_grad[0].size].reshape(weight_grad.shape)
+
+    def _input_grad(self) -> np.ndarray:
+        plan = self._plan
+        channel, shift = plan["backward_taps"]
+        k.correlate(plan["grad_grid"], channel, shift, self._weight_matrices(False),
+                    plan["no_bias"][:self.in_channels], plan["grad_x_pad"])
+        n = plan["grad_grid"].shape[0]
+        grad_x = np.empty((n, self.in_channels, *self._input_hw), plan["grad_x_pad"].dtype)
+        k.unpad_input(plan["grad_x_pad"], self._pads[0], self._pads[2], plan["wp"], grad_x)
+        return grad_x
 
     def config(self) -> dict:
         return {**super().config(), "bias": "bias" in self.params}

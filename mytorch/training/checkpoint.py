@@ -9,14 +9,13 @@ checkpoint where a good one was.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ..architecture import build, describe
+from ..atomic import atomic_write
 from ..sequential import Sequential
 
 FORMAT = "mytorch-checkpoint"
@@ -25,25 +24,6 @@ VERSION = 1
 
 class CheckpointError(ValueError):
     """A checkpoint file that is corrupt, truncated, or does not fit the model."""
-
-
-def atomic_write(path: str | os.PathLike, write) -> Path:
-    """Call ``write(file_object)`` on a temporary file next to ``path``, fsync it, then
-    rename it over ``path``. On any error the temporary file is removed and ``path`` is
-    left as it was."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _optimizer_arrays(state: dict) -> tuple[dict[str, np.ndarray], dict]:
@@ -79,7 +59,9 @@ def save_checkpoint(path, model: Sequential, optimizer=None, *, epoch: int = 0,
         arrays.update(opt_arrays)
         meta["optimizer"] = opt_meta
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    return atomic_write(path, lambda f: np.savez(f, **arrays))
+    with atomic_write(path) as file:
+        np.savez(file, **arrays)
+    return Path(path)
 
 
 class Checkpoint:
