@@ -102,7 +102,8 @@ def cmd_compare(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="mytorch", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="mytorch", description="Train, evaluate and compare the MyCNN and MyMLP presets.")
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser("train", help="train a preset and write a checkpoint")
     _add_preset_args(train)
