@@ -13,20 +13,10 @@ import pytest
 import mytorch
 
 from . import reference as ref
-from .harness import Impl, stateless, to_numpy
+from .harness import F, Impl, jax, jnp, stateless, to_numpy, torch
 from .models import (CNN_LR, MLP_LR, build_mycnn, conv_flops, jax_adam, jax_adam_init,
                      jax_batchnorm_train, jax_conv2d, jax_cross_entropy_sum, jax_maxpool2x2)
 
-try:
-    import torch
-    import torch.nn.functional as F
-except ImportError:
-    torch = F = None
-try:
-    import jax
-    import jax.numpy as jnp
-except ImportError:
-    jax = jnp = None
 
 BATCH = 32
 PAD = 2  # 'same' for 5x5

@@ -20,21 +20,11 @@ import mytorch
 from mytorch.training import train_step
 
 from . import reference as ref
-from .harness import Impl, stateless, to_numpy
+from .harness import F, Impl, jax, jnp, stateless, to_numpy, torch
 from .models import (CNN_LR, MLP_LR, build_mycnn, build_mymlp, cnn_flops, jax_adam_init,
                      jax_cnn_predict, jax_cnn_train_step, jax_mlp_predict, jax_mlp_train_step,
                      mlp_flops, numpy_params, set_running_stats, torch_mycnn, torch_mymlp)
 
-try:
-    import torch
-    import torch.nn.functional as F
-except ImportError:
-    torch = F = None
-try:
-    import jax
-    import jax.numpy as jnp
-except ImportError:
-    jax = jnp = None
 
 N_BATCHES = 8
 INFERENCE_BATCH = 1000

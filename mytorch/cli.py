@@ -7,6 +7,8 @@ import time
 
 import numpy as np
 
+from .warmup import warmup
+
 PRESETS = {"cnn": "MyCNN", "mlp": "MyMLP"}
 
 
@@ -56,6 +58,7 @@ def cmd_train(args) -> int:
     _threads(args)
     data = _load(args)
     preset = _make_preset(args)
+    warmup()  # compile (or load) the kernels before the first epoch's clock starts
     print(f"training {type(preset).__name__} on {args.dataset}: {len(data.train_labels):,} "
           f"training images, {preset.epochs} epochs, batch {preset.batch_size}, seed {args.seed}")
     preset.fit(data.train_images, data.train_labels,

@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 
 from ..data.loader import DataLoader
 from ..threads import get_num_threads
+from ..warmup import warmup
 from ..training import train_step
 from . import torch as twins
 
@@ -83,6 +84,7 @@ def compare(preset, train_images, train_labels, test_images, test_labels, *,
     images, labels = preset.training_data(images, labels, np.random.default_rng(augment_seed))
     inputs = preset.preprocess(images)
 
+    warmup((inputs.dtype,))  # compile before the clock starts
     torch.set_num_threads(get_num_threads())
     twin = twins.to_torch(model, inputs.shape[1:])
     twin_optimizer = twins.optimizer_twin(preset.optimizer, twin)

@@ -27,23 +27,30 @@ def relu_backward(grad_out, out, grad_x):
         df[i] = gf[i] if of[i] > 0.0 else 0.0
 
 
+@kernel
+def exp_shifted(row, out):
+    """out = exp(row - max(row)); returns (max(row), sum(out)). Subtracting the maximum
+    keeps exp from overflowing: the largest term is exactly 1."""
+    m = row[0]
+    for k in range(1, row.shape[0]):
+        if row[k] > m:
+            m = row[k]
+    total = 0.0
+    for k in range(row.shape[0]):
+        e = np.exp(row[k] - m)
+        out[k] = e
+        total += e
+    return m, total
+
+
 @kernel(parallel=True)
 def softmax_forward(x, out):
-    """Row-wise softmax of a (N, K) array; the row maximum is subtracted before exp."""
+    """Row-wise softmax of a (N, K) array, stable for any logits."""
     for n in prange(x.shape[0]):
-        row = x[n]
         o = out[n]
-        m = row[0]
-        for k in range(1, row.shape[0]):
-            if row[k] > m:
-                m = row[k]
-        total = 0.0
-        for k in range(row.shape[0]):
-            e = np.exp(row[k] - m)
-            o[k] = e
-            total += e
+        _, total = exp_shifted(x[n], o)
         inv = 1.0 / total
-        for k in range(row.shape[0]):
+        for k in range(o.shape[0]):
             o[k] *= inv
 
 

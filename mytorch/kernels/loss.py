@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel
+from .activation import exp_shifted
 
 
 @kernel
@@ -14,15 +15,7 @@ def cross_entropy_forward_backward(logits, labels, scale, grad_logits):
     for n in range(logits.shape[0]):
         row = logits[n]
         g = grad_logits[n]
-        m = row[0]
-        for k in range(1, row.shape[0]):
-            if row[k] > m:
-                m = row[k]
-        s = 0.0
-        for k in range(row.shape[0]):
-            e = np.exp(row[k] - m)
-            g[k] = e
-            s += e
+        m, s = exp_shifted(row, g)
         log_s = np.log(s)
         total += log_s + m - row[labels[n]]
         inv = scale / s
