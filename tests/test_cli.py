@@ -12,6 +12,15 @@ from mytorch.data import write_idx
 from synthetic import make_images
 
 
+@pytest.fixture(autouse=True)
+def keep_thread_counts():
+    """--threads changes process-wide settings; put them back for the tests that follow."""
+    import mytorch
+    before = mytorch.get_num_threads()
+    yield
+    mytorch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("fashion")

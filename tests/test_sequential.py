@@ -59,8 +59,12 @@ def test_mycnn_matches_torch(dtype, training, reduction, torch, rng):
     # the tensor's largest entry, so the two may differ by twice that: atol 1e-4 of it.
     # Outputs, loss and running statistics keep the strict default.
     grad_atol = 1e-4 if dtype == np.float32 else None
+    # The float32 logits pass through three such batch norms: torch's own float32 logits
+    # are up to 1.4e-6 of the largest logit away from the float64 result (measured, with 1
+    # or 2 threads), so 1e-6 would fail on torch's rounding; 3e-6 of it is allowed.
+    logits_atol = 3e-6 if dtype == np.float32 else None
     assert logits.dtype == dtype and grad_x.dtype == dtype
-    assert_close(logits, logits_t, err_msg="logits")
+    assert_close(logits, logits_t, atol_factor=logits_atol, err_msg="logits")
     assert_close(np.array(loss, dtype), loss_t, err_msg="loss")
     assert_close(grad_x, x_t.grad, atol_factor=grad_atol, err_msg="input gradient")
     for name, param in twin.named_parameters():

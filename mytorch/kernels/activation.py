@@ -28,7 +28,7 @@ def relu_backward(grad_out, out, grad_x):
 
 
 @kernel
-def exp_shifted(row, out):
+def _exp_shifted(row, out):
     """out = exp(row - max(row)); returns (max(row), sum(out)). Subtracting the maximum
     keeps exp from overflowing: the largest term is exactly 1."""
     m = row[0]
@@ -48,7 +48,7 @@ def softmax_forward(x, out):
     """Row-wise softmax of a (N, K) array, stable for any logits."""
     for n in prange(x.shape[0]):
         o = out[n]
-        _, total = exp_shifted(x[n], o)
+        _, total = _exp_shifted(x[n], o)
         inv = 1.0 / total
         for k in range(o.shape[0]):
             o[k] *= inv

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel
-from .activation import exp_shifted
+from .activation import _exp_shifted
 
 
 @kernel
@@ -15,7 +15,7 @@ def cross_entropy_forward_backward(logits, labels, scale, grad_logits):
     for n in range(logits.shape[0]):
         row = logits[n]
         g = grad_logits[n]
-        m, s = exp_shifted(row, g)
+        m, s = _exp_shifted(row, g)
         log_s = np.log(s)
         total += log_s + m - row[labels[n]]
         inv = scale / s
