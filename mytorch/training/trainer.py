@@ -190,7 +190,7 @@ class Trainer:
         ckpt = load_checkpoint(self.checkpoint)
         ckpt.restore_model(self.model)
         ckpt.restore_optimizer(self.optimizer)
-        self.rng.bit_generator.state = ckpt.meta["rng_state"]
+        self.rng = ckpt.restore_rng() or self.rng
         self.history = [EpochStats(**h) for h in ckpt.history]
         self._wait = ckpt.extra.get("wait", 0)
         best = {k[len("best/"):]: v for k, v in ckpt.arrays.items() if k.startswith("best/")}
