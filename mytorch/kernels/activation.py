@@ -7,23 +7,23 @@ from numba import prange
 from ._jit import kernel
 
 
-@kernel
+@kernel(parallel=True)
 def relu_forward(x, out):
     """out = max(x, 0) over the flattened arrays (NaN stays NaN)."""
     xf = x.reshape(-1)
     of = out.reshape(-1)
-    for i in range(xf.shape[0]):
+    for i in prange(xf.shape[0]):
         v = xf[i]
         of[i] = v if not v <= 0.0 else 0.0
 
 
-@kernel
+@kernel(parallel=True)
 def relu_backward(grad_out, out, grad_x):
     """grad_x = grad_out where the output was positive, else 0 (PyTorch's choice at 0)."""
     gf = grad_out.reshape(-1)
     of = out.reshape(-1)
     df = grad_x.reshape(-1)
-    for i in range(gf.shape[0]):
+    for i in prange(gf.shape[0]):
         df[i] = gf[i] if of[i] > 0.0 else 0.0
 
 

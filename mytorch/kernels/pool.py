@@ -9,30 +9,26 @@ from ._jit import kernel
 @kernel(parallel=True)
 def maxpool2x2_forward(x, out, argmax):
     """out[n,c,i,j] = max of the 2x2 window at (2i, 2j); argmax holds 0..3, the position
-    of the first maximum in row-major order (PyTorch's choice on ties)."""
+    of the first maximum in row-major order (PyTorch's choice on ties; a NaN wins, so it
+    propagates). Selects instead of branches keep the loop free of mispredictions."""
     n_batch, channels, out_h, out_w = out.shape
-    for n in prange(n_batch):
-        for c in range(channels):
-            for i in range(out_h):
-                top = x[n, c, 2 * i]
-                bottom = x[n, c, 2 * i + 1]
-                for j in range(out_w):
-                    best = top[2 * j]
-                    k = 0
-                    v = top[2 * j + 1]
-                    if v > best or v != v:
-                        best = v
-                        k = 1
-                    v = bottom[2 * j]
-                    if v > best or v != v:
-                        best = v
-                        k = 2
-                    v = bottom[2 * j + 1]
-                    if v > best or v != v:
-                        best = v
-                        k = 3
-                    out[n, c, i, j] = best
-                    argmax[n, c, i, j] = k
+    for task in prange(n_batch * channels):
+        n, c = task // channels, task % channels
+        for i in range(out_h):
+            top, bottom = x[n, c, 2 * i], x[n, c, 2 * i + 1]
+            row_out, row_arg = out[n, c, i], argmax[n, c, i]
+            for j in range(out_w):
+                a, b = top[2 * j], top[2 * j + 1]
+                lower_left, lower_right = bottom[2 * j], bottom[2 * j + 1]
+                take = (b > a) | (b != b)
+                best = b if take else a
+                k = 1 if take else 0
+                take = (lower_left > best) | (lower_left != lower_left)
+                best = lower_left if take else best
+                k = 2 if take else k
+                take = (lower_right > best) | (lower_right != lower_right)
+                row_out[j] = lower_right if take else best
+                row_arg[j] = 3 if take else k
 
 
 @kernel(parallel=True)
