@@ -111,11 +111,12 @@ class Conv2D(Layer):
         self._plan = {
             "wp": wp, "grid_len": grid_len, "margin": margin,
             "forward_taps": taps(c, offsets),
-            "backward_taps": taps(o, margin - offsets),
+            # the input gradient is only needed on the padded rows that hold the input
+            "backward_taps": taps(o, margin - offsets + self._pads[0] * wp),
             "x_pad": np.zeros((n, c, hp * wp + kw - 1), x.dtype),
             "grid": np.empty((n, o, grid_len), x.dtype),
             "grad_grid": np.zeros((n, o, margin + hp * wp), x.dtype),
-            "grad_x_pad": np.empty((n, c, hp * wp), x.dtype),
+            "grad_x_rows": np.empty((n, c, height * wp), x.dtype),
             "no_bias": np.zeros(max(o, c), x.dtype),
         }
         self._key = key
@@ -186,10 +187,10 @@ class Conv2D(Layer):
         plan = self._plan
         channel, shift = plan["backward_taps"]
         k.correlate(plan["grad_grid"], channel, shift, self._weight_matrices(False),
-                    plan["no_bias"][:self.in_channels], plan["grad_x_pad"])
+                    plan["no_bias"][:self.in_channels], plan["grad_x_rows"])
         n = plan["grad_grid"].shape[0]
-        grad_x = np.empty((n, self.in_channels, *self._input_hw), plan["grad_x_pad"].dtype)
-        k.unpad_input(plan["grad_x_pad"], self._pads[0], self._pads[2], plan["wp"], grad_x)
+        grad_x = np.empty((n, self.in_channels, *self._input_hw), plan["grad_x_rows"].dtype)
+        k.unpad_input(plan["grad_x_rows"], 0, self._pads[2], plan["wp"], grad_x)
         return grad_x
 
     def config(self) -> dict:
