@@ -48,12 +48,14 @@ def correlate(src, tap_channel, tap_shift, weight, bias, out):
     n_batch, out_channels, length = out.shape
     taps = weight.shape[1]
     blocks = (out_channels + BLOCK - 1) // BLOCK
-    acc = np.empty((n_batch * blocks, BLOCK, length), out.dtype)
     for task in prange(n_batch * blocks):
         n, o0 = task // blocks, (task % blocks) * BLOCK
         rows = (o0, min(o0 + 1, out_channels - 1), min(o0 + 2, out_channels - 1),
                 min(o0 + 3, out_channels - 1))  # a partial block repeats its last row
-        a0, a1, a2, a3 = acc[task, 0], acc[task, 1], acc[task, 2], acc[task, 3]
+        full = o0 + BLOCK <= out_channels
+        # a full block accumulates straight into out; a partial one into a scratch block
+        acc = out[n, o0:o0 + BLOCK] if full else np.empty((BLOCK, length), out.dtype)
+        a0, a1, a2, a3 = acc[0], acc[1], acc[2], acc[3]
         a0[:] = bias[rows[0]]
         a1[:] = bias[rows[1]]
         a2[:] = bias[rows[2]]
@@ -74,8 +76,9 @@ def correlate(src, tap_channel, tap_shift, weight, bias, out):
                 a1[p] += w10 * v0 + w11 * v1 + w12 * v2 + w13 * v3
                 a2[p] += w20 * v0 + w21 * v1 + w22 * v2 + w23 * v3
                 a3[p] += w30 * v0 + w31 * v1 + w32 * v2 + w33 * v3
-        for j in range(min(BLOCK, out_channels - o0)):
-            out[n, o0 + j, :] = acc[task, j]
+        if not full:
+            for j in range(out_channels - o0):
+                out[n, o0 + j, :] = acc[j]
 
 
 @kernel(parallel=True)
