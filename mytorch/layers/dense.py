@@ -21,6 +21,12 @@ def _taps(k: int) -> tuple[np.ndarray, np.ndarray]:
     return channel, np.zeros(taps, np.int64)
 
 
+@functools.lru_cache(maxsize=64)
+def _no_bias(m: int, dtype: np.dtype) -> np.ndarray:
+    """A zero bias for correlate (read only, so one array serves every call)."""
+    return np.zeros(m, dtype)
+
+
 def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
     """out = a (M, K) @ b (K, P) on the convolution kernel: a matrix product is a
     correlation whose taps are the K rows of b, weighted by the columns of a."""
@@ -30,7 +36,7 @@ def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
         padded = np.zeros((m, len(channel)), a.dtype)
         padded[:, :k] = a
         a = padded
-    correlate(b[None], channel, shift, a, np.zeros(m, a.dtype), out[None])
+    correlate(b[None], channel, shift, a, _no_bias(m, a.dtype), out[None])
     return out
 
 

@@ -31,9 +31,13 @@ class SGD(Optimizer):
         """Update every parameter in place from its gradient."""
         d = self.defaults
         for param, grad, state in zip(self.params, self.grad_arrays, self.state):
-            first = "momentum_buffer" not in state
-            if first:
-                state["momentum_buffer"] = np.zeros_like(param)
-            sgd_update(param, grad, state["momentum_buffer"], float(d["lr"]),
-                       float(d["momentum"]), float(d["dampening"]), float(d["weight_decay"]),
-                       bool(d["nesterov"]), first)
+            first = False
+            if d["momentum"] == 0:
+                buffer = param  # not read: without momentum no buffer is kept (as in PyTorch)
+            else:
+                first = "momentum_buffer" not in state
+                if first:
+                    state["momentum_buffer"] = np.zeros_like(param)
+                buffer = state["momentum_buffer"]
+            sgd_update(param, grad, buffer, float(d["lr"]), float(d["momentum"]),
+                       float(d["dampening"]), float(d["weight_decay"]), bool(d["nesterov"]), first)
