@@ -29,6 +29,8 @@ def _kernel_signatures() -> dict[str, int]:
             if (hasattr(obj, "signatures") and obj.__module__ == module.__name__
                     and not name.startswith("_")):
                 counts[f"{info.name}.{name}"] = len(obj.signatures)
+                if hasattr(obj, "serial"):  # the one-thread twin of a parallel kernel
+                    counts[f"{info.name}.{name}.serial"] = len(obj.serial.signatures)
     return counts
 
 

@@ -13,8 +13,8 @@ from tqdm.auto import tqdm
 
 from ..data.loader import DataLoader
 from ..threads import get_num_threads
-from ..warmup import warmup
 from ..training import train_step
+from ..warmup import warmup
 from . import torch as twins
 
 

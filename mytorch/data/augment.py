@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels._jit import sized
 from ..kernels.augment import rotate_translate
 from ..random import resolve
 
@@ -43,7 +44,7 @@ def affine_transform(images: np.ndarray, angle, shift_x, shift_y) -> np.ndarray:
 
     is_float = images.dtype != np.uint8
     out = np.empty(images.shape, images.dtype if is_float else np.float32)
-    rotate_translate(np.ascontiguousarray(images), *params, out)
+    sized(rotate_translate, images.size)(np.ascontiguousarray(images), *params, out)
     if is_float:
         return out
     # Interpolated uint8 values stay in [0, 255] up to rounding error; clip guards that.

@@ -2,11 +2,11 @@
 
 The layer copies the input into a padded buffer ``x_pad`` of shape (N, C, Hp*Wp + slack)
 and computes the stride-1 output on a grid of (OH, Wp) positions per channel, flattened
-to length ``OH*Wp``. Output column ``ow >= OW`` of each grid row is junk that the layer
-drops. In that layout a kernel tap (c, kh, kw) is a constant offset ``kh*Wp + kw`` into
+to length ``OH*Wp``. Output column ``ow >= OW`` of each grid row is junk, which
+``correlate`` leaves in its scratch block when it writes the result. In that layout a kernel tap (c, kh, kw) is a constant offset ``kh*Wp + kw`` into
 channel c, so the whole convolution is one kind of loop, ``correlate``:
 
-    out[n, o, p] = bias[o] + sum_t weight[o, t] * src[n, channel[t], shift[t] + p]
+    grid[n, o, p] = bias[o] + sum_t weight[o, t] * src[n, channel[t], shift[t] + p]
 
 over a table of taps t. The forward pass runs it over the input's taps; the input
 gradient runs it over the output gradient (with the weights transposed and the shifts
@@ -32,35 +32,41 @@ def pad_input(x, pad_h, pad_w, wp, x_pad):
     """Copy x (N, C, H, W) into the interior of x_pad (N, C, Hp*Wp + slack), row width wp;
     the border stays zero (the caller zeroes the buffer once when it allocates it)."""
     n_batch, channels, height, width = x.shape
-    for n in prange(n_batch):
-        for c in range(channels):
-            for h in range(height):
-                start = (h + pad_h) * wp + pad_w
-                x_pad[n, c, start:start + width] = x[n, c, h]
+    for task in prange(n_batch * channels):
+        n, c = task // channels, task % channels
+        target, image = x_pad[n, c], x[n, c]
+        for h in range(height):
+            start = (h + pad_h) * wp + pad_w
+            row = image[h]
+            for w in range(width):
+                target[start + w] = row[w]
 
 
 @kernel(parallel=True)
-def correlate(src, tap_channel, tap_shift, weight, bias, out):
-    """out[n, o, p] = bias[o] + sum_t weight[o, t] * src[n, tap_channel[t], tap_shift[t] + p].
+def correlate(src, tap_channel, tap_shift, weight, bias, wp, column, out):
+    """out[n, o, r, j] = grid[n, o, r*wp + column + j], where
+    grid[n, o, p] = bias[o] + sum_t weight[o, t] * src[n, tap_channel[t], tap_shift[t] + p]
+    for p < rows*wp (rows = out.shape[2]).
 
     ``weight`` is (O, T) with T a multiple of BLOCK (padding taps have zero weight);
-    ``src`` must be long enough for every shift plus ``out.shape[2]``."""
-    n_batch, out_channels, length = out.shape
+    ``src`` must be long enough for every shift plus rows*wp. Each task accumulates four
+    output channels of one sample in a scratch block small enough for the L1 cache, then
+    writes only the wanted columns of each grid row: the junk columns never reach memory."""
+    n_batch, out_channels, rows, width = out.shape
+    length = rows * wp
     taps = weight.shape[1]
     blocks = (out_channels + BLOCK - 1) // BLOCK
     for task in prange(n_batch * blocks):
         n, o0 = task // blocks, (task % blocks) * BLOCK
-        rows = (o0, min(o0 + 1, out_channels - 1), min(o0 + 2, out_channels - 1),
-                min(o0 + 3, out_channels - 1))  # a partial block repeats its last row
-        full = o0 + BLOCK <= out_channels
-        # a full block accumulates straight into out; a partial one into a scratch block
-        acc = out[n, o0:o0 + BLOCK] if full else np.empty((BLOCK, length), out.dtype)
+        o = (o0, min(o0 + 1, out_channels - 1), min(o0 + 2, out_channels - 1),
+             min(o0 + 3, out_channels - 1))  # a partial block repeats its last channel
+        acc = np.empty((BLOCK, length), out.dtype)
         a0, a1, a2, a3 = acc[0], acc[1], acc[2], acc[3]
-        a0[:] = bias[rows[0]]
-        a1[:] = bias[rows[1]]
-        a2[:] = bias[rows[2]]
-        a3[:] = bias[rows[3]]
-        w0, w1, w2, w3 = weight[rows[0]], weight[rows[1]], weight[rows[2]], weight[rows[3]]
+        a0[:] = bias[o[0]]
+        a1[:] = bias[o[1]]
+        a2[:] = bias[o[2]]
+        a3[:] = bias[o[3]]
+        w0, w1, w2, w3 = weight[o[0]], weight[o[1]], weight[o[2]], weight[o[3]]
         for t in range(0, taps, BLOCK):
             s0 = src[n, tap_channel[t], tap_shift[t]:tap_shift[t] + length]
             s1 = src[n, tap_channel[t + 1], tap_shift[t + 1]:tap_shift[t + 1] + length]
@@ -76,9 +82,12 @@ def correlate(src, tap_channel, tap_shift, weight, bias, out):
                 a1[p] += w10 * v0 + w11 * v1 + w12 * v2 + w13 * v3
                 a2[p] += w20 * v0 + w21 * v1 + w22 * v2 + w23 * v3
                 a3[p] += w30 * v0 + w31 * v1 + w32 * v2 + w33 * v3
-        if not full:
-            for j in range(out_channels - o0):
-                out[n, o0 + j, :] = acc[j]
+        for j in range(min(BLOCK, out_channels - o0)):
+            for r in range(rows):
+                row = acc[j, r * wp + column:r * wp + column + width]
+                target = out[n, o0 + j, r]
+                for i in range(width):
+                    target[i] = row[i]
 
 
 @kernel(parallel=True)
@@ -142,40 +151,27 @@ def correlate_weight_grad(grad, offset, length, src, tap_channel, tap_shift, gra
 
 
 @kernel(parallel=True)
-def grid_to_output(out_grid, wp, stride_h, stride_w, out):
-    """Take the valid (strided) positions of the grid: out[n,o,i,j] = grid[n,o,i*sh*wp + j*sw]."""
+def grid_to_output(grid, stride_h, stride_w, out):
+    """Subsample the stride-1 grid (N, O, rows, Wp): out[n,o,i,j] = grid[n,o,i*sh,j*sw]."""
     n_batch, channels, out_h, out_w = out.shape
-    for n in prange(n_batch):
-        for o in range(channels):
-            for i in range(out_h):
-                row = out_grid[n, o, i * stride_h * wp:(i * stride_h + 1) * wp]
-                if stride_w == 1:
-                    out[n, o, i, :] = row[:out_w]
-                else:
-                    for j in range(out_w):
-                        out[n, o, i, j] = row[j * stride_w]
+    for task in prange(n_batch * channels):
+        n, o = task // channels, task % channels
+        for i in range(out_h):
+            row, target = grid[n, o, i * stride_h], out[n, o, i]
+            for j in range(out_w):
+                target[j] = row[j * stride_w]
 
 
 @kernel(parallel=True)
 def output_to_grid(grad_out, wp, stride_h, stride_w, offset, grad_grid):
-    """Inverse of grid_to_output: scatter grad_out into a zeroed grid that starts at
-    ``offset`` in each row of grad_grid (junk columns and the margin stay 0)."""
+    """Inverse of grid_to_output: write grad_out into the grid that starts at ``offset``
+    in each row of grad_grid. Only the valid positions are written, the same ones on every
+    call, so the junk columns and the margin keep the zeros the buffer was created with."""
     n_batch, channels, out_h, out_w = grad_out.shape
-    for n in prange(n_batch):
-        for o in range(channels):
-            grad_grid[n, o, :] = 0.0
-            for i in range(out_h):
-                base = offset + i * stride_h * wp
-                for j in range(out_w):
-                    grad_grid[n, o, base + j * stride_w] = grad_out[n, o, i, j]
-
-
-@kernel(parallel=True)
-def unpad_input(grad_x_pad, pad_h, pad_w, wp, grad_x):
-    """grad_x[n,c,h,:] = interior of grad_x_pad (the part that maps back to the input)."""
-    n_batch, channels, height, width = grad_x.shape
-    for n in prange(n_batch):
-        for c in range(channels):
-            for h in range(height):
-                start = (h + pad_h) * wp + pad_w
-                grad_x[n, c, h, :] = grad_x_pad[n, c, start:start + width]
+    for task in prange(n_batch * channels):
+        n, o = task // channels, task % channels
+        for i in range(out_h):
+            base = offset + i * stride_h * wp
+            target, row = grad_grid[n, o], grad_out[n, o, i]
+            for j in range(out_w):
+                target[base + j * stride_w] = row[j]

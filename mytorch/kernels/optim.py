@@ -7,7 +7,7 @@ from numba import prange
 from ._jit import kernel
 
 
-@kernel
+@kernel(parallel=True)
 def sgd_update(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay,
                nesterov, first_step):
     """torch.optim.SGD for one tensor:
@@ -16,7 +16,7 @@ def sgd_update(param, grad, momentum_buffer, lr, momentum, dampening, weight_dec
     p = param.reshape(-1)
     gr = grad.reshape(-1)
     buf = momentum_buffer.reshape(-1)
-    for i in range(p.shape[0]):
+    for i in prange(p.shape[0]):
         g = gr[i] + weight_decay * p[i]
         if momentum != 0.0:
             if first_step:

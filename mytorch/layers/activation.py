@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels._jit import sized
 from ..kernels.activation import relu_backward, relu_forward, softmax_backward, softmax_forward
 from .base import Layer
 
@@ -23,14 +24,14 @@ class ReLU(Layer):
         self._check_input(x, (1, 2, 3, 4, 5), "of any shape")
         x = np.ascontiguousarray(x)  # the kernel walks x and out flat, in one (C) order
         out = np.empty_like(x)
-        relu_forward(x, out)
+        sized(relu_forward, x.size)(x, out)
         self._out = out
         return self._remember_output(out)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         grad_output = self._check_grad(grad_output, self._out)
         grad_x = np.empty_like(grad_output)
-        relu_backward(grad_output, self._out, grad_x)
+        sized(relu_backward, grad_x.size)(grad_output, self._out, grad_x)
         return grad_x
 
 
@@ -52,12 +53,12 @@ class Softmax(Layer):
         self._check_input(x, (2,), "(N, K)")
         x = np.ascontiguousarray(x)
         out = np.empty_like(x)
-        softmax_forward(x, out)
+        sized(softmax_forward, x.size)(x, out)
         self._out = out
         return self._remember_output(out)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         grad_output = self._check_grad(grad_output, self._out)
         grad_x = np.empty_like(grad_output)
-        softmax_backward(grad_output, self._out, grad_x)
+        sized(softmax_backward, grad_x.size)(grad_output, self._out, grad_x)
         return grad_x

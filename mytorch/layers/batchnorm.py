@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels import batchnorm as k
+from ..kernels._jit import sized
 from .base import Layer, new_param
 
 
@@ -65,7 +66,7 @@ class BatchNorm(Layer):
             x_hat = np.empty_like(x3)
             mean = np.empty(self.num_features, np.float64)
             var = np.empty(self.num_features, np.float64)
-            k.batchnorm_forward_train(x3, w, b, self.eps, out, x_hat, mean, var)
+            sized(k.batchnorm_forward_train, x3.size)(x3, w, b, self.eps, out, x_hat, mean, var)
             if self.unbiased_running_var:
                 var_for_running = var * (count / (count - 1))
             else:
@@ -76,7 +77,7 @@ class BatchNorm(Layer):
             rv += self.momentum * var_for_running
             self._cache = (True, x_hat, 1.0 / np.sqrt(var + self.eps), x.shape)
         else:
-            k.batchnorm_forward_eval(x3, w, b, rm, rv, self.eps, out)
+            sized(k.batchnorm_forward_eval, x3.size)(x3, w, b, rm, rv, self.eps, out)
             self._cache = (False, x3, None, x.shape)
         return self._remember_output(out.reshape(x.shape))
 
@@ -85,13 +86,13 @@ class BatchNorm(Layer):
         training, saved, inv_std, shape = self._cache
         g3 = grad_output.reshape(shape[0], shape[1], -1)
         grad_x = np.empty_like(g3)
+        w, gw, gb = self.params["weight"], self.grads["weight"], self.grads["bias"]
         if training:
-            k.batchnorm_backward_train(g3, saved, self.params["weight"], inv_std, grad_x,
-                                       self.grads["weight"], self.grads["bias"])
+            sized(k.batchnorm_backward_train, g3.size)(g3, saved, w, inv_std, grad_x, gw, gb)
         else:
-            k.batchnorm_backward_eval(g3, saved, self.params["weight"],
-                                      self.buffers["running_mean"], self.buffers["running_var"],
-                                      self.eps, grad_x, self.grads["weight"], self.grads["bias"])
+            rm, rv = self.buffers["running_mean"], self.buffers["running_var"]
+            sized(k.batchnorm_backward_eval, g3.size)(g3, saved, w, rm, rv, self.eps, grad_x,
+                                                      gw, gb)
         return grad_x.reshape(shape)
 
     def extra_repr(self) -> str:

@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import init
 from ..kernels import conv as k
+from ..kernels._jit import sized
 from ..kernels.conv import BLOCK
 from .base import Layer, new_param
 
@@ -114,9 +115,10 @@ class Conv2D(Layer):
             # the input gradient is only needed on the padded rows that hold the input
             "backward_taps": taps(o, margin - offsets + self._pads[0] * wp),
             "x_pad": np.zeros((n, c, hp * wp + kw - 1), x.dtype),
-            "grid": np.empty((n, o, grid_len), x.dtype),
+            # the stride-1 grid, kept only when the output is a subsample of it
+            "grid": (np.empty((n, o, grid_len // wp, wp), x.dtype) if self.stride != (1, 1)
+                     else None),
             "grad_grid": np.zeros((n, o, margin + hp * wp), x.dtype),
-            "grad_x_rows": np.empty((n, c, height * wp), x.dtype),
             "no_bias": np.zeros(max(o, c), x.dtype),
         }
         self._key = key
@@ -143,12 +145,18 @@ class Conv2D(Layer):
         n, _, height, width = x.shape
         _, _, out_h, out_w = self._geometry(height, width)
         plan = self._plan_for(x)
-        k.pad_input(x, self._pads[0], self._pads[2], plan["wp"], plan["x_pad"])
+        wp, grid = plan["wp"], plan["grid"]
+        sized(k.pad_input, x.size)(x, self._pads[0], self._pads[2], wp, plan["x_pad"])
         bias = self.params.get("bias", plan["no_bias"][:self.out_channels])
         channel, shift = plan["forward_taps"]
-        k.correlate(plan["x_pad"], channel, shift, self._weight_matrices(True), bias, plan["grid"])
+        weight = self._weight_matrices(True)
+        correlate = sized(k.correlate, weight.size * plan["grid_len"] * n)
         out = np.empty((n, self.out_channels, out_h, out_w), x.dtype)
-        k.grid_to_output(plan["grid"], plan["wp"], self.stride[0], self.stride[1], out)
+        if grid is None:  # stride 1: the kernel writes the output itself
+            correlate(plan["x_pad"], channel, shift, weight, bias, wp, 0, out)
+        else:
+            correlate(plan["x_pad"], channel, shift, weight, bias, wp, 0, grid)
+            sized(k.grid_to_output, out.size)(grid, self.stride[0], self.stride[1], out)
         self._input_hw = (height, width)
         return self._remember_output(out)
 
@@ -170,8 +178,9 @@ class Conv2D(Layer):
     def _load_grad_grid(self, grad_output: np.ndarray) -> None:
         grad_output = self._check_grad(grad_output, self._input_hw)
         plan = self._plan
-        k.output_to_grid(grad_output, plan["wp"], self.stride[0], self.stride[1],
-                         plan["margin"], plan["grad_grid"])
+        to_grid = sized(k.output_to_grid, grad_output.size)
+        to_grid(grad_output, plan["wp"], self.stride[0], self.stride[1], plan["margin"],
+                plan["grad_grid"])
 
     def _weight_grad(self) -> None:
         plan = self._plan
@@ -179,18 +188,21 @@ class Conv2D(Layer):
         weight_grad = self.grads["weight"]
         grad_matrix = np.empty((self.out_channels, len(channel)), weight_grad.dtype)
         grad_bias = self.grads.get("bias", np.empty(self.out_channels, weight_grad.dtype))
-        k.correlate_weight_grad(plan["grad_grid"], plan["margin"], plan["grid_len"],
-                                plan["x_pad"], channel, shift, grad_matrix, grad_bias)
+        grad_grid, length = plan["grad_grid"], plan["grid_len"]
+        weight_grad_of = sized(k.correlate_weight_grad, grad_matrix.size * length * len(grad_grid))
+        weight_grad_of(grad_grid, plan["margin"], length, plan["x_pad"], channel, shift,
+                       grad_matrix, grad_bias)
         weight_grad[...] = grad_matrix[:, :weight_grad[0].size].reshape(weight_grad.shape)
 
     def _input_grad(self) -> np.ndarray:
         plan = self._plan
         channel, shift = plan["backward_taps"]
-        k.correlate(plan["grad_grid"], channel, shift, self._weight_matrices(False),
-                    plan["no_bias"][:self.in_channels], plan["grad_x_rows"])
-        n = plan["grad_grid"].shape[0]
-        grad_x = np.empty((n, self.in_channels, *self._input_hw), plan["grad_x_rows"].dtype)
-        k.unpad_input(plan["grad_x_rows"], 0, self._pads[2], plan["wp"], grad_x)
+        weight, grad_grid, wp = self._weight_matrices(False), plan["grad_grid"], plan["wp"]
+        grad_x = np.empty((len(grad_grid), self.in_channels, *self._input_hw), grad_grid.dtype)
+        # only the padded rows that hold the input, and of those only the input's columns
+        correlate = sized(k.correlate, weight.size * grad_x.shape[2] * wp * len(grad_x))
+        correlate(grad_grid, channel, shift, weight, plan["no_bias"][:self.in_channels], wp,
+                  self._pads[2], grad_x)
         return grad_x
 
     def config(self) -> dict:

@@ -6,6 +6,7 @@ import functools
 import numpy as np
 
 from .. import init
+from ..kernels._jit import sized
 from ..kernels.conv import BLOCK, correlate
 from ..kernels.dense import dense_forward
 from .base import Layer, new_param
@@ -36,7 +37,9 @@ def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
         padded = np.zeros((m, len(channel)), a.dtype)
         padded[:, :k] = a
         a = padded
-    correlate(b[None], channel, shift, a, _no_bias(m, a.dtype), out[None])
+    p = out.shape[1]
+    sized(correlate, m * len(channel) * p)(b[None], channel, shift, a, _no_bias(m, a.dtype), p,
+                                           0, out.reshape(1, m, 1, p))
     return out
 
 
@@ -73,7 +76,8 @@ class Dense(Layer):
             raise ValueError(f"Dense: expected input (N, {self.in_features}), got shape {x.shape}")
         self._x = np.ascontiguousarray(x)
         out = np.empty((x.shape[0], self.out_features), dtype=x.dtype)
-        dense_forward(self._x, self.params["weight"], self.params["bias"], out)
+        sized(dense_forward, out.size * self.in_features)(self._x, self.params["weight"],
+                                                            self.params["bias"], out)
         return self._remember_output(out)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels._jit import sized
 from ..kernels.pool import maxpool2x2_backward, maxpool2x2_forward
 from .base import Layer
 
@@ -35,12 +36,12 @@ class MaxPool2x2(Layer):
         out = np.empty(shape, x.dtype)
         if self._argmax is None or self._argmax.shape != shape:
             self._argmax = np.empty(shape, np.uint8)
-        maxpool2x2_forward(np.ascontiguousarray(x), out, self._argmax)
+        sized(maxpool2x2_forward, x.size)(np.ascontiguousarray(x), out, self._argmax)
         self._input_shape = x.shape
         return self._remember_output(out)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         grad_output = self._check_grad(grad_output, self._input_shape)
         grad_x = np.empty(self._input_shape, grad_output.dtype)
-        maxpool2x2_backward(grad_output, self._argmax, grad_x)
+        sized(maxpool2x2_backward, grad_x.size)(grad_output, self._argmax, grad_x)
         return grad_x

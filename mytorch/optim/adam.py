@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels._jit import sized
 from ..kernels.optim import adam_update
 from .optimizer import Optimizer
 
@@ -43,6 +44,7 @@ class Adam(Optimizer):
             if not state:
                 state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
             state["step"] += 1
-            adam_update(param, grad, state["exp_avg"], state["exp_avg_sq"], float(d["lr"]),
-                        float(beta1), float(beta2), float(d["eps"]), float(d["weight_decay"]),
-                        state["step"], bool(d["eps_hat"]))
+            update = sized(adam_update, param.size)
+            update(param, grad, state["exp_avg"], state["exp_avg_sq"], float(d["lr"]),
+                   float(beta1), float(beta2), float(d["eps"]), float(d["weight_decay"]),
+                   state["step"], bool(d["eps_hat"]))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels._jit import sized
 from ..kernels.optim import sgd_update
 from .optimizer import Optimizer
 
@@ -39,5 +40,6 @@ class SGD(Optimizer):
                 if first:
                     state["momentum_buffer"] = np.zeros_like(param)
                 buffer = state["momentum_buffer"]
-            sgd_update(param, grad, buffer, float(d["lr"]), float(d["momentum"]),
-                       float(d["dampening"]), float(d["weight_decay"]), bool(d["nesterov"]), first)
+            sized(sgd_update, param.size)(
+                param, grad, buffer, float(d["lr"]), float(d["momentum"]), float(d["dampening"]),
+                float(d["weight_decay"]), bool(d["nesterov"]), first)
