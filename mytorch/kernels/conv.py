@@ -173,5 +173,9 @@ def output_to_grid(grad_out, wp, stride_h, stride_w, offset, grad_grid):
         for i in range(out_h):
             base = offset + i * stride_h * wp
             target, row = grad_grid[n, o], grad_out[n, o, i]
-            for j in range(out_w):
-                target[base + j * stride_w] = row[j]
+            if stride_w == 1:  # contiguous: a vectorised copy
+                for j in range(out_w):
+                    target[base + j] = row[j]
+            else:
+                for j in range(out_w):
+                    target[base + j * stride_w] = row[j]

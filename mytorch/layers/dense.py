@@ -1,46 +1,12 @@
 """Dense (fully connected) layer, PyTorch's nn.Linear."""
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from .. import init
 from ..kernels._jit import sized
-from ..kernels.conv import BLOCK, correlate
-from ..kernels.dense import dense_forward
+from ..kernels.dense import dense_forward, matmul_rows
 from .base import Layer, new_param
-
-
-@functools.lru_cache(maxsize=64)
-def _taps(k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Tap tables for a product over k: tap i reads row i (shift 0); k is padded to BLOCK
-    with taps that read row 0 and get weight 0."""
-    taps = -(-k // BLOCK) * BLOCK
-    channel = np.zeros(taps, np.int64)
-    channel[:k] = np.arange(k)
-    return channel, np.zeros(taps, np.int64)
-
-
-@functools.lru_cache(maxsize=64)
-def _no_bias(m: int, dtype: np.dtype) -> np.ndarray:
-    """A zero bias for correlate (read only, so one array serves every call)."""
-    return np.zeros(m, dtype)
-
-
-def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """out = a (M, K) @ b (K, P) on the convolution kernel: a matrix product is a
-    correlation whose taps are the K rows of b, weighted by the columns of a."""
-    m, k = a.shape
-    channel, shift = _taps(k)
-    if len(channel) != k or not a.flags.c_contiguous:
-        padded = np.zeros((m, len(channel)), a.dtype)
-        padded[:, :k] = a
-        a = padded
-    p = out.shape[1]
-    sized(correlate, m * len(channel) * p)(b[None], channel, shift, a, _no_bias(m, a.dtype), p,
-                                           0, out.reshape(1, m, 1, p))
-    return out
 
 
 class Dense(Layer):
@@ -83,13 +49,17 @@ class Dense(Layer):
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         grad_output = self._check_grad(grad_output, self._x)
         self.backward_params(grad_output)
-        return _matmul(grad_output, self.params["weight"], np.empty_like(self._x))
+        grad_x = np.empty_like(self._x)  # grad_output @ weight
+        sized(matmul_rows, grad_output.size * self.in_features)(
+            grad_output, False, self.params["weight"], grad_x)
+        return grad_x
 
     def backward_params(self, grad_output: np.ndarray) -> None:
         """Weight and bias gradients only."""
         grad_output = self._check_grad(grad_output, self._x)
-        _matmul(grad_output.T, self._x, self.grads["weight"])
-        np.sum(grad_output, axis=0, out=self.grads["bias"])
+        sized(matmul_rows, grad_output.size * self.in_features)(  # grad_output.T @ x
+            grad_output, True, self._x, self.grads["weight"])
+        grad_output.sum(axis=0, out=self.grads["bias"])
 
     def output_shape(self, input_shape):
         return (input_shape[0], self.out_features)
