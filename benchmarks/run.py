@@ -25,6 +25,9 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 LIBS = ("mytorch", "torch", "jax", "numpy")
 QUICK_ARGS = ["--benchmark-min-rounds=3", "--benchmark-max-time=0.2"]
+# A full run warms every case up before timing it (the same for every library): the first
+# calls after a library's first use run on cold caches and sleeping threads.
+FULL_ARGS = ["--benchmark-warmup=on", "--benchmark-warmup-iterations=20"]
 
 
 def format_time(seconds: float) -> str:
@@ -150,8 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     json_path = args.json or tempfile.mkstemp(prefix="mytorch-bench-", suffix=".json")[1]
     command = [sys.executable, "-m", "pytest", str(BENCH_DIR), "-v", "--benchmark-quiet",
                f"--benchmark-json={json_path}"]
-    if args.quick:
-        command += QUICK_ARGS
+    command += QUICK_ARGS if args.quick else FULL_ARGS
     if args.keyword:
         command += ["-k", args.keyword]
     command += pytest_args

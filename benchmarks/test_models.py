@@ -3,7 +3,9 @@
 * MyCNN training step: batch 32, CrossEntropyLoss(reduction="sum"), SGD lr 0.005;
 * MyMLP training step: batch 16, summed cross-entropy, Adam lr 1e-3 (PyTorch's form:
   the original's "eps_hat" variant costs the same);
-* inference at batch 1000 for both.
+* inference at batch 1000 for both: ``Sequential.predict`` for MyTorch (the eval-mode
+  forward pass, run 256 samples at a time so that intermediates stay in cache), the
+  twin's forward under ``torch.inference_mode()`` and the jitted JAX function.
 
 A training step is forward, loss, backward, optimizer step, on the next of a few fixed
 batches (so that hundreds of timed steps do not just memorise one batch). The check
@@ -132,8 +134,8 @@ def test_mymlp_train_step(bench):
 
 def _inference_impl(lib: str, model, torch_twin, jax_predict, numpy_predict, x) -> Impl:
     if lib == "mytorch":
-        model.eval()
-        return stateless(lambda: (model.forward(x),), ("logits",))
+        model.eval()  # MyTorch's inference call: eval-mode forward in cache-sized chunks
+        return stateless(lambda: (model.predict(x),), ("logits",))
     if lib == "torch":
         twin = torch_twin(model).eval()
         xt = torch.from_numpy(x)

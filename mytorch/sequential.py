@@ -52,6 +52,27 @@ class Sequential:
 
     __call__ = forward
 
+    def predict(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """Inference: ``forward(x, training=False)`` run over chunks of ``batch_size``
+        samples, with the same result. A chunk's intermediate arrays stay in the CPU's
+        caches, where a whole large batch would stream each one through main memory
+        (about twice as fast for MyCNN at N=1000). Use ``forward`` when a backward pass
+        follows: after ``predict`` the layers hold only the last chunk's state."""
+        if int(batch_size) != batch_size or batch_size < 1:
+            raise ValueError(f"Sequential.predict: expected batch_size >= 1, got {batch_size!r}")
+        if not isinstance(x, np.ndarray) or x.ndim == 0 or len(x) == 0:
+            raise ValueError(f"Sequential.predict: expected a non-empty batch (N, ...), got "
+                             f"{getattr(x, 'shape', type(x).__name__)}")
+        batch_size = int(batch_size)
+        first = self.forward(x[:batch_size], training=False)
+        if len(x) <= batch_size:
+            return first
+        out = np.empty((len(x), *first.shape[1:]), first.dtype)
+        out[:batch_size] = first
+        for start in range(batch_size, len(x), batch_size):
+            out[start:start + batch_size] = self.forward(x[start:start + batch_size], training=False)
+        return out
+
     def backward(self, grad_output: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """Back-propagate dL/d(output) through every layer and return dL/d(input). With
         ``input_grad=False`` the first layer only fills its parameter gradients (the input

@@ -105,6 +105,28 @@ def test_train_and_eval_reach_every_layer(rng):
     assert not np.array_equal(model.state_dict()["3.running_mean"], running["3.running_mean"])
 
 
+@pytest.mark.parametrize("n, batch_size", [(70, 32), (32, 32), (5, 256), (1, 1)])
+def test_predict_is_the_eval_forward_in_chunks(rng, n, batch_size):
+    model = mycnn()
+    x = rng.uniform(0, 255, (n, 1, 28, 28)).astype(np.float32)
+    running = model.state_dict()
+    out = model.predict(x, batch_size=batch_size)
+    np.testing.assert_array_equal(out, model.forward(x, training=False))  # bit for bit
+    for key, value in model.state_dict().items():  # running statistics untouched
+        np.testing.assert_array_equal(value, running[key])
+
+
+@pytest.mark.parametrize("x, batch_size, message", [
+    (np.zeros((0, 1, 28, 28), np.float32), 8, "non-empty batch"),
+    (np.float32(1.0), 8, "non-empty batch"),
+    (np.zeros((2, 1, 28, 28), np.float32), 0, "batch_size >= 1"),
+    (np.zeros((2, 1, 28, 28), np.float32), 2.5, "batch_size >= 1"),
+])
+def test_predict_rejects_bad_input(x, batch_size, message):
+    with pytest.raises(ValueError, match=message):
+        mycnn().predict(x, batch_size=batch_size)
+
+
 def test_one_layer_in_eval_mode_keeps_its_mode(rng):
     """Like torch, model[3].eval() freezes that BatchNorm while the rest trains; an explicit
     ``training`` argument overrides every layer."""

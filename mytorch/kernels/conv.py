@@ -25,6 +25,14 @@ from numba import prange
 from ._jit import kernel
 
 BLOCK = 4  # outputs and taps per pass: 16 multiply-adds share 4 loads (register blocking)
+# Grid loops run over a multiple of LANES positions (float32 lanes in a 512-bit vector), so
+# the vectorised loop has no scalar remainder; what they read carries LANES of slack.
+LANES = 16
+
+
+@kernel
+def round_to_lanes(length):
+    return -(-length // LANES) * LANES
 
 
 @kernel(parallel=True)
@@ -49,11 +57,11 @@ def correlate(src, tap_channel, tap_shift, weight, bias, wp, column, out):
     for p < rows*wp (rows = out.shape[2]).
 
     ``weight`` is (O, T) with T a multiple of BLOCK (padding taps have zero weight);
-    ``src`` must be long enough for every shift plus rows*wp. Each task accumulates four
+    ``src`` must be long enough for every shift plus rows*wp rounded up to LANES. Each task accumulates four
     output channels of one sample in a scratch block small enough for the L1 cache, then
     writes only the wanted columns of each grid row: the junk columns never reach memory."""
     n_batch, out_channels, rows, width = out.shape
-    length = rows * wp
+    length = round_to_lanes(rows * wp)
     taps = weight.shape[1]
     blocks = (out_channels + BLOCK - 1) // BLOCK
     for task in prange(n_batch * blocks):
@@ -95,7 +103,8 @@ def correlate_weight_grad(grad, offset, length, src, tap_channel, tap_shift, gra
                           grad_bias):
     """grad_weight[o, t] = sum_{n,p} g[n, o, p] * src[n, tap_channel[t], tap_shift[t] + p]
     and grad_bias[o] = sum_{n,p} g[n, o, p], with g = grad[:, :, offset:offset + length]:
-    the weight gradient of ``correlate``.
+    the weight gradient of ``correlate``. (The layer passes the grid length rounded up to
+    LANES: the positions past the grid hold zero gradient.)
 
     One thread owns a block of four output channels and sums the batch in order, so the
     result is bit-identical whatever the thread count."""

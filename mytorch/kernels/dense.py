@@ -11,36 +11,46 @@ from .conv import BLOCK
 
 @kernel(parallel=True)
 def dense_forward(x, weight, bias, out):
-    """out[n, o] = bias[o] + dot(x[n], weight[o]); four outputs share each load of x."""
+    """out[n, o] = bias[o] + dot(x[n], weight[o]). Each task takes four samples and four
+    outputs: 16 dot products share every load of x and weight (register blocking), the
+    partial blocks at the edges repeat their last row and keep only the real results."""
     n_batch, in_features = x.shape
     out_features = weight.shape[0]
-    for n in prange(n_batch):
-        xn = x[n]
-        for o0 in range(0, out_features - 3, 4):
-            w0 = weight[o0]
-            w1 = weight[o0 + 1]
-            w2 = weight[o0 + 2]
-            w3 = weight[o0 + 3]
-            s0 = bias[o0]
-            s1 = bias[o0 + 1]
-            s2 = bias[o0 + 2]
-            s3 = bias[o0 + 3]
-            for k in range(in_features):
-                v = xn[k]
-                s0 += v * w0[k]
-                s1 += v * w1[k]
-                s2 += v * w2[k]
-                s3 += v * w3[k]
-            out[n, o0] = s0
-            out[n, o0 + 1] = s1
-            out[n, o0 + 2] = s2
-            out[n, o0 + 3] = s3
-        for o in range(out_features - out_features % 4, out_features):
-            wo = weight[o]
-            s = bias[o]
-            for k in range(in_features):
-                s += xn[k] * wo[k]
-            out[n, o] = s
+    zero = np.zeros(1, out.dtype)[0]
+    sample_blocks = (n_batch + BLOCK - 1) // BLOCK
+    output_blocks = (out_features + BLOCK - 1) // BLOCK
+    for task in prange(sample_blocks * output_blocks):
+        n0, o0 = (task // output_blocks) * BLOCK, (task % output_blocks) * BLOCK
+        x0, x1 = x[n0], x[min(n0 + 1, n_batch - 1)]
+        x2, x3 = x[min(n0 + 2, n_batch - 1)], x[min(n0 + 3, n_batch - 1)]
+        w0, w1 = weight[o0], weight[min(o0 + 1, out_features - 1)]
+        w2, w3 = weight[min(o0 + 2, out_features - 1)], weight[min(o0 + 3, out_features - 1)]
+        s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = zero
+        s20 = s21 = s22 = s23 = s30 = s31 = s32 = s33 = zero
+        for k in range(in_features):
+            a0, a1, a2, a3 = x0[k], x1[k], x2[k], x3[k]
+            b0, b1, b2, b3 = w0[k], w1[k], w2[k], w3[k]
+            s00 += a0 * b0
+            s01 += a0 * b1
+            s02 += a0 * b2
+            s03 += a0 * b3
+            s10 += a1 * b0
+            s11 += a1 * b1
+            s12 += a1 * b2
+            s13 += a1 * b3
+            s20 += a2 * b0
+            s21 += a2 * b1
+            s22 += a2 * b2
+            s23 += a2 * b3
+            s30 += a3 * b0
+            s31 += a3 * b1
+            s32 += a3 * b2
+            s33 += a3 * b3
+        sums = ((s00, s01, s02, s03), (s10, s11, s12, s13), (s20, s21, s22, s23),
+                (s30, s31, s32, s33))
+        for i in range(min(BLOCK, n_batch - n0)):
+            for j in range(min(BLOCK, out_features - o0)):
+                out[n0 + i, o0 + j] = sums[i][j] + bias[o0 + j]
 
 
 @kernel(parallel=True)

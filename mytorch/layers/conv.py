@@ -114,11 +114,11 @@ class Conv2D(Layer):
             "forward_taps": taps(c, offsets),
             # the input gradient is only needed on the padded rows that hold the input
             "backward_taps": taps(o, margin - offsets + self._pads[0] * wp),
-            "x_pad": np.zeros((n, c, hp * wp + kw - 1), x.dtype),
+            "x_pad": np.zeros((n, c, hp * wp + kw - 1 + k.LANES), x.dtype),
             # the stride-1 grid, kept only when the output is a subsample of it
             "grid": (np.empty((n, o, grid_len // wp, wp), x.dtype) if self.stride != (1, 1)
                      else None),
-            "grad_grid": np.zeros((n, o, margin + hp * wp), x.dtype),
+            "grad_grid": np.zeros((n, o, margin + hp * wp + k.LANES), x.dtype),
             "no_bias": np.zeros(max(o, c), x.dtype),
         }
         self._key = key
@@ -188,7 +188,7 @@ class Conv2D(Layer):
         weight_grad = self.grads["weight"]
         grad_matrix = np.empty((self.out_channels, len(channel)), weight_grad.dtype)
         grad_bias = self.grads.get("bias", np.empty(self.out_channels, weight_grad.dtype))
-        grad_grid, length = plan["grad_grid"], plan["grid_len"]
+        grad_grid, length = plan["grad_grid"], k.round_to_lanes(plan["grid_len"])
         weight_grad_of = sized(k.correlate_weight_grad, grad_matrix.size * length * len(grad_grid))
         weight_grad_of(grad_grid, plan["margin"], length, plan["x_pad"], channel, shift,
                        grad_matrix, grad_bias)

@@ -149,28 +149,25 @@ class Classifier(ABC):
             raise ValueError(f"{type(self).__name__}: not fitted yet; call fit() or load() first")
         return self.model
 
-    def decision_function(self, X, batch_size: int = 1000) -> np.ndarray:
-        """Logits (N, num_classes) in inference mode, for any N."""
+    def decision_function(self, X, batch_size: int = 256) -> np.ndarray:
+        """Logits (N, num_classes) in inference mode, for any N, computed batch_size
+        images at a time (``Sequential.predict``)."""
         model = self._require_model()
         batch_size = self._check_batch_size(batch_size)
-        inputs = self.preprocess(self.check_images(X))
-        out = np.empty((len(inputs), self.num_classes), inputs.dtype)
-        for i in range(0, len(inputs), batch_size):
-            out[i:i + batch_size] = model.forward(inputs[i:i + batch_size], training=False)
-        return out
+        return model.predict(self.preprocess(self.check_images(X)), batch_size)
 
-    def predict_proba(self, X, batch_size: int = 1000) -> np.ndarray:
+    def predict_proba(self, X, batch_size: int = 256) -> np.ndarray:
         """Class probabilities (N, num_classes), softmax of the logits."""
         logits = self.decision_function(X, batch_size)
         probs = np.empty_like(logits)
         softmax_forward(logits, probs)
         return probs
 
-    def predict(self, X, batch_size: int = 1000) -> np.ndarray:
+    def predict(self, X, batch_size: int = 256) -> np.ndarray:
         """Predicted class per image."""
         return self.decision_function(X, batch_size).argmax(axis=1)
 
-    def score(self, X, y, batch_size: int = 1000) -> float:
+    def score(self, X, y, batch_size: int = 256) -> float:
         """Accuracy as a fraction."""
         images = self.check_images(X)
         labels = self.check_labels(y, len(images))
