@@ -10,10 +10,16 @@ from ._jit import kernel
 
 
 @kernel(parallel=True)
-def batchnorm_forward_train(x, weight, bias, eps, out, x_hat, batch_mean, batch_var):
-    """Normalise with the biased batch statistics; keep x_hat for the backward pass."""
+def batchnorm_forward_train(x, weight, bias, eps, momentum, unbiased, running_mean,
+                            running_var, out, x_hat, inv_std):
+    """Normalise with the biased batch statistics; keep x_hat and 1/std for the backward
+    pass and fold the batch into the running statistics:
+    running = (1 - momentum) * running + momentum * batch, where the batch variance is
+    scaled by count/(count - 1) when ``unbiased``. The statistics are summed in float64."""
     n_batch, channels, length = x.shape
     count = n_batch * length
+    decay = np.empty(1, running_mean.dtype)  # (1 - momentum) in the buffers' dtype,
+    decay[0] = 1.0 - momentum                # as NumPy's ``running *= 1 - momentum``
     for c in prange(channels):
         total = 0.0
         for n in range(n_batch):
@@ -28,18 +34,20 @@ def batchnorm_forward_train(x, weight, bias, eps, out, x_hat, batch_mean, batch_
                 d = row[p] - mean
                 sq += d * d
         var = sq / count
-        inv_std = 1.0 / np.sqrt(var + eps)
-        scale = weight[c] * inv_std
+        inv = 1.0 / np.sqrt(var + eps)
+        scale = weight[c] * inv
         shift = bias[c] - mean * scale
         for n in range(n_batch):
             row = x[n, c]
             xh = x_hat[n, c]
             o = out[n, c]
             for p in range(length):
-                xh[p] = (row[p] - mean) * inv_std
+                xh[p] = (row[p] - mean) * inv
                 o[p] = row[p] * scale + shift
-        batch_mean[c] = mean
-        batch_var[c] = var
+        inv_std[c] = inv
+        running_mean[c] = running_mean[c] * decay[0] + momentum * mean
+        var_for_running = var * (count / (count - 1)) if unbiased else var
+        running_var[c] = running_var[c] * decay[0] + momentum * var_for_running
 
 
 @kernel(parallel=True)

@@ -64,18 +64,11 @@ class BatchNorm(Layer):
         rm, rv = self.buffers["running_mean"], self.buffers["running_var"]
         if training:
             x_hat = np.empty_like(x3)
-            mean = np.empty(self.num_features, np.float64)
-            var = np.empty(self.num_features, np.float64)
-            sized(k.batchnorm_forward_train, x3.size)(x3, w, b, self.eps, out, x_hat, mean, var)
-            if self.unbiased_running_var:
-                var_for_running = var * (count / (count - 1))
-            else:
-                var_for_running = var
-            rm *= 1.0 - self.momentum
-            rm += self.momentum * mean
-            rv *= 1.0 - self.momentum
-            rv += self.momentum * var_for_running
-            self._cache = (True, x_hat, 1.0 / np.sqrt(var + self.eps), x.shape)
+            inv_std = np.empty(self.num_features, np.float64)
+            sized(k.batchnorm_forward_train, x3.size)(
+                x3, w, b, self.eps, self.momentum, self.unbiased_running_var, rm, rv, out, x_hat,
+                inv_std)
+            self._cache = (True, x_hat, inv_std, x.shape)
         else:
             sized(k.batchnorm_forward_eval, x3.size)(x3, w, b, rm, rv, self.eps, out)
             self._cache = (False, x3, None, x.shape)
