@@ -7,6 +7,7 @@ from .. import init
 from ..kernels import conv as k
 from ..kernels._jit import sized
 from ..kernels.conv import BLOCK
+from ..threads import get_num_threads
 from .base import Layer, new_param
 
 
@@ -70,7 +71,7 @@ class Conv2D(Layer):
         init.torch_default_(self.params["weight"], self.params.get("bias"), rng)
         self._plan: dict = {}
         self._key: tuple | None = None
-        self._input_hw: tuple[int, int] | None = None
+        self._x: np.ndarray | None = None
 
     # geometry -----------------------------------------------------------------------------
     def _geometry(self, height: int, width: int) -> tuple[int, int, int, int]:
@@ -88,7 +89,7 @@ class Conv2D(Layer):
         return (input_shape[0], self.out_channels, out_h, out_w)
 
     def _plan_for(self, x: np.ndarray) -> dict:
-        """Tap tables and scratch arrays for this input shape, built once and reused."""
+        """Tap tables and scratch geometry for this input shape, built once and reused."""
         key = (x.shape, x.dtype)
         if key == self._key:
             return self._plan
@@ -96,7 +97,7 @@ class Conv2D(Layer):
         hp, wp, _, _ = self._geometry(height, width)
         kh, kw = self.kernel_size
         o = self.out_channels
-        grid_len = (hp - kh + 1) * wp
+        grid_len = (hp - kh + 1) * wp  # the stride-1 output grid, row width wp
         margin = (kh - 1) * wp + kw - 1  # lets the input gradient read "before" the grid
         offsets = (np.arange(kh)[:, None] * wp + np.arange(kw)[None, :]).ravel()
 
@@ -111,14 +112,16 @@ class Conv2D(Layer):
 
         self._plan = {
             "wp": wp, "grid_len": grid_len, "margin": margin,
+            # the padded input: row h of the image starts at (h + top)*wp + left
+            "input_base": self._pads[0] * wp + self._pads[2],
+            "input_length": margin + k.round_to_lanes(grid_len),
             "forward_taps": taps(c, offsets),
             # the input gradient is only needed on the padded rows that hold the input
             "backward_taps": taps(o, margin - offsets + self._pads[0] * wp),
-            "x_pad": np.zeros((n, c, hp * wp + kw - 1 + k.LANES), x.dtype),
+            "grad_length": margin + hp * wp + k.LANES,
             # the stride-1 grid, kept only when the output is a subsample of it
             "grid": (np.empty((n, o, grid_len // wp, wp), x.dtype) if self.stride != (1, 1)
                      else None),
-            "grad_grid": np.zeros((n, o, margin + hp * wp + k.LANES), x.dtype),
             "no_bias": np.zeros(max(o, c), x.dtype),
         }
         self._key = key
@@ -146,63 +149,58 @@ class Conv2D(Layer):
         _, _, out_h, out_w = self._geometry(height, width)
         plan = self._plan_for(x)
         wp, grid = plan["wp"], plan["grid"]
-        sized(k.pad_input, x.size)(x, self._pads[0], self._pads[2], wp, plan["x_pad"])
         bias = self.params.get("bias", plan["no_bias"][:self.out_channels])
         channel, shift = plan["forward_taps"]
         weight = self._weight_matrices(True)
         correlate = sized(k.correlate, weight.size * plan["grid_len"] * n)
         out = np.empty((n, self.out_channels, out_h, out_w), x.dtype)
+        layout = (x, plan["input_base"], wp, 1, plan["input_length"], channel, shift, weight,
+                  bias, wp, 0, get_num_threads())
         if grid is None:  # stride 1: the kernel writes the output itself
-            correlate(plan["x_pad"], channel, shift, weight, bias, wp, 0, out)
+            correlate(*layout, out)
         else:
-            correlate(plan["x_pad"], channel, shift, weight, bias, wp, 0, grid)
+            correlate(*layout, grid)
             sized(k.grid_to_output, out.size)(grid, self.stride[0], self.stride[1], out)
-        self._input_hw = (height, width)
+        self._x = x  # the weight gradient reads it (kept, not copied, as torch saves inputs)
         return self._remember_output(out)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        self._load_grad_grid(grad_output)
-        self._weight_grad()
-        return self._input_grad()
+        grad_output = self._check_grad(grad_output, self._x)
+        self._weight_grad(grad_output)
+        return self._input_grad(grad_output)
 
     def backward_params(self, grad_output: np.ndarray) -> None:
         """The weight and bias gradients only (what the first layer of a model needs)."""
-        self._load_grad_grid(grad_output)
-        self._weight_grad()
+        self._weight_grad(self._check_grad(grad_output, self._x))
 
     def backward_input(self, grad_output: np.ndarray) -> np.ndarray:
         """dL/d(input) only; ``grads`` are left as they are."""
-        self._load_grad_grid(grad_output)
-        return self._input_grad()
+        return self._input_grad(self._check_grad(grad_output, self._x))
 
-    def _load_grad_grid(self, grad_output: np.ndarray) -> None:
-        grad_output = self._check_grad(grad_output, self._input_hw)
-        plan = self._plan
-        to_grid = sized(k.output_to_grid, grad_output.size)
-        to_grid(grad_output, plan["wp"], self.stride[0], self.stride[1], plan["margin"],
-                plan["grad_grid"])
-
-    def _weight_grad(self) -> None:
+    def _weight_grad(self, grad_output: np.ndarray) -> None:
         plan = self._plan
         channel, shift = plan["forward_taps"]
         weight_grad = self.grads["weight"]
         grad_matrix = np.empty((self.out_channels, len(channel)), weight_grad.dtype)
         grad_bias = self.grads.get("bias", np.empty(self.out_channels, weight_grad.dtype))
-        grad_grid, length = plan["grad_grid"], k.round_to_lanes(plan["grid_len"])
-        weight_grad_of = sized(k.correlate_weight_grad, grad_matrix.size * length * len(grad_grid))
-        weight_grad_of(grad_grid, plan["margin"], length, plan["x_pad"], channel, shift,
-                       grad_matrix, grad_bias)
+        length, wp = k.round_to_lanes(plan["grid_len"]), plan["wp"]
+        weight_grad_of = sized(k.correlate_weight_grad, grad_matrix.size * length * len(self._x))
+        weight_grad_of(grad_output, self.stride[0] * wp, self.stride[1], self._x,
+                       plan["input_base"], wp, plan["input_length"], channel, shift, length,
+                       get_num_threads(), grad_matrix, grad_bias)
         weight_grad[...] = grad_matrix[:, :weight_grad[0].size].reshape(weight_grad.shape)
 
-    def _input_grad(self) -> np.ndarray:
+    def _input_grad(self, grad_output: np.ndarray) -> np.ndarray:
         plan = self._plan
         channel, shift = plan["backward_taps"]
-        weight, grad_grid, wp = self._weight_matrices(False), plan["grad_grid"], plan["wp"]
-        grad_x = np.empty((len(grad_grid), self.in_channels, *self._input_hw), grad_grid.dtype)
+        weight, wp = self._weight_matrices(False), plan["wp"]
+        grad_x = np.empty(self._x.shape, grad_output.dtype)
         # only the padded rows that hold the input, and of those only the input's columns
         correlate = sized(k.correlate, weight.size * grad_x.shape[2] * wp * len(grad_x))
-        correlate(grad_grid, channel, shift, weight, plan["no_bias"][:self.in_channels], wp,
-                  self._pads[2], grad_x)
+        correlate(grad_output, plan["margin"], self.stride[0] * wp, self.stride[1],
+                  plan["grad_length"], channel, shift, weight,
+                  plan["no_bias"][:self.in_channels], wp, self._pads[2], get_num_threads(),
+                  grad_x)
         return grad_x
 
     def config(self) -> dict:
