@@ -65,7 +65,7 @@ class BatchNorm(Layer):
         if training:
             x_hat = np.empty_like(x3)
             inv_std = np.empty(self.num_features, np.float64)
-            sized(k.batchnorm_forward_train, x3.size)(
+            sized(k.batchnorm_forward_train, 3 * x3.size)(  # three passes
                 x3, w, b, self.eps, self.momentum, self.unbiased_running_var, rm, rv, out, x_hat,
                 inv_std)
             self._cache = (True, x_hat, inv_std, x.shape)
@@ -81,7 +81,7 @@ class BatchNorm(Layer):
         grad_x = np.empty_like(g3)
         w, gw, gb = self.params["weight"], self.grads["weight"], self.grads["bias"]
         if training:
-            sized(k.batchnorm_backward_train, g3.size)(g3, saved, w, inv_std, grad_x, gw, gb)
+            sized(k.batchnorm_backward_train, 2 * g3.size)(g3, saved, w, inv_std, grad_x, gw, gb)
         else:
             rm, rv = self.buffers["running_mean"], self.buffers["running_var"]
             sized(k.batchnorm_backward_eval, g3.size)(g3, saved, w, rm, rv, self.eps, grad_x,
