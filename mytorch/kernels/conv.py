@@ -55,10 +55,18 @@ def _fill(x, n, first, count, base, pitch, step, scratch):
 
 
 @kernel
-def _add_products(acc, coef, s0, s1, s2, s3):
+def _add_products(acc, coef, s0, s1, s2, s3, rows):
     """acc[j] += coef[j, 0]*s0 + coef[j, 1]*s1 + coef[j, 2]*s2 + coef[j, 3]*s3 for the four
     rows j of acc: one register block, 16 multiply-adds per 4 loads of the sources. The
-    inner loop of ``correlate`` and of Dense's backward products."""
+    inner loop of ``correlate`` and of Dense's backward products. With ``rows == 1``
+    (a one-channel result, such as the input gradient of a grayscale first layer) only
+    row 0 is computed, rather than four copies of it."""
+    if rows == 1:
+        b0, b1, b2, b3 = coef[0, 0], coef[0, 1], coef[0, 2], coef[0, 3]
+        a = acc[0]
+        for p in range(acc.shape[1]):
+            a[p] += b0 * s0[p] + b1 * s1[p] + b2 * s2[p] + b3 * s3[p]
+        return
     c00, c01, c02, c03 = coef[0, 0], coef[0, 1], coef[0, 2], coef[0, 3]
     c10, c11, c12, c13 = coef[1, 0], coef[1, 1], coef[1, 2], coef[1, 3]
     c20, c21, c22, c23 = coef[2, 0], coef[2, 1], coef[2, 2], coef[2, 3]
@@ -114,7 +122,8 @@ def correlate(x, base, pitch, step, src_length, tap_channel, tap_shift, weight, 
                               src[tap_channel[t], tap_shift[t]:tap_shift[t] + length],
                               src[tap_channel[t + 1], tap_shift[t + 1]:tap_shift[t + 1] + length],
                               src[tap_channel[t + 2], tap_shift[t + 2]:tap_shift[t + 2] + length],
-                              src[tap_channel[t + 3], tap_shift[t + 3]:tap_shift[t + 3] + length])
+                              src[tap_channel[t + 3], tap_shift[t + 3]:tap_shift[t + 3] + length],
+                              out_channels)
             for j in range(min(BLOCK, out_channels - o0)):
                 for r in range(rows):
                     row = acc[j, r * wp + column:r * wp + column + width]

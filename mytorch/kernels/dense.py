@@ -76,7 +76,7 @@ def matmul_rows(a, transpose_a, b, out):
                     coef[j, i] = (a[k, r] if transpose_a else a[r, k]) if inside else zero
             # rows past K get coefficient 0
             _add_products(acc, coef, b[k0], b[min(k0 + 1, depth - 1)],
-                          b[min(k0 + 2, depth - 1)], b[min(k0 + 3, depth - 1)])
+                          b[min(k0 + 2, depth - 1)], b[min(k0 + 3, depth - 1)], rows)
         for j in range(min(BLOCK, rows - r0)):
             target, row = out[r0 + j], acc[j]
             for p in range(length):
