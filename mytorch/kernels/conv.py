@@ -55,29 +55,18 @@ def _fill(x, n, first, count, base, pitch, step, scratch):
 
 
 @kernel
-def _add_products(acc, coef, s0, s1, s2, s3, rows):
-    """acc[j] += coef[j, 0]*s0 + coef[j, 1]*s1 + coef[j, 2]*s2 + coef[j, 3]*s3 for the four
-    rows j of acc: one register block, 16 multiply-adds per 4 loads of the sources. The
-    inner loop of ``correlate`` and of Dense's backward products. With ``rows == 1``
-    (a one-channel result, such as the input gradient of a grayscale first layer) only
-    row 0 is computed, rather than four copies of it."""
-    if rows == 1:
-        b0, b1, b2, b3 = coef[0, 0], coef[0, 1], coef[0, 2], coef[0, 3]
-        a = acc[0]
-        for p in range(acc.shape[1]):
-            a[p] += b0 * s0[p] + b1 * s1[p] + b2 * s2[p] + b3 * s3[p]
-        return
-    c00, c01, c02, c03 = coef[0, 0], coef[0, 1], coef[0, 2], coef[0, 3]
-    c10, c11, c12, c13 = coef[1, 0], coef[1, 1], coef[1, 2], coef[1, 3]
-    c20, c21, c22, c23 = coef[2, 0], coef[2, 1], coef[2, 2], coef[2, 3]
-    c30, c31, c32, c33 = coef[3, 0], coef[3, 1], coef[3, 2], coef[3, 3]
-    a0, a1, a2, a3 = acc[0], acc[1], acc[2], acc[3]
-    for p in range(acc.shape[1]):
-        v0, v1, v2, v3 = s0[p], s1[p], s2[p], s3[p]
-        a0[p] += c00 * v0 + c01 * v1 + c02 * v2 + c03 * v3
-        a1[p] += c10 * v0 + c11 * v1 + c12 * v2 + c13 * v3
-        a2[p] += c20 * v0 + c21 * v1 + c22 * v2 + c23 * v3
-        a3[p] += c30 * v0 + c31 * v1 + c32 * v2 + c33 * v3
+def _add_taps(acc, src, tap_channel, tap_shift, weight):
+    """acc[p] += sum_t weight[t] * src[tap_channel[t], tap_shift[t] + p]: ``correlate`` for a
+    one-channel result, four taps per pass, instead of a block of four copies of it."""
+    length = acc.shape[0]
+    for t in range(0, weight.shape[0], BLOCK):
+        s0 = src[tap_channel[t], tap_shift[t]:tap_shift[t] + length]
+        s1 = src[tap_channel[t + 1], tap_shift[t + 1]:tap_shift[t + 1] + length]
+        s2 = src[tap_channel[t + 2], tap_shift[t + 2]:tap_shift[t + 2] + length]
+        s3 = src[tap_channel[t + 3], tap_shift[t + 3]:tap_shift[t + 3] + length]
+        b0, b1, b2, b3 = weight[t], weight[t + 1], weight[t + 2], weight[t + 3]
+        for p in range(length):
+            acc[p] += b0 * s0[p] + b1 * s1[p] + b2 * s2[p] + b3 * s3[p]
 
 
 @kernel(parallel=True)
@@ -103,7 +92,7 @@ def correlate(x, base, pitch, step, src_length, tap_channel, tap_shift, weight, 
     for worker in prange(workers):
         src = np.zeros((channels, src_length), out.dtype)
         acc = np.empty((BLOCK, length), out.dtype)
-        coef = np.empty((BLOCK, BLOCK), out.dtype)
+        a0, a1, a2, a3 = acc[0], acc[1], acc[2], acc[3]
         laid_out = -1
         for task in range(worker * tasks // workers, (worker + 1) * tasks // workers):
             n, o0 = task // blocks, (task % blocks) * BLOCK
@@ -112,18 +101,29 @@ def correlate(x, base, pitch, step, src_length, tap_channel, tap_shift, weight, 
                 laid_out = n
             o = (o0, min(o0 + 1, out_channels - 1), min(o0 + 2, out_channels - 1),
                  min(o0 + 3, out_channels - 1))  # a partial block repeats its last channel
-            for j in range(BLOCK):
-                acc[j, :] = bias[o[j]]
-            for t in range(0, taps, BLOCK):
-                for j in range(BLOCK):
-                    for i in range(BLOCK):
-                        coef[j, i] = weight[o[j], t + i]
-                _add_products(acc, coef,
-                              src[tap_channel[t], tap_shift[t]:tap_shift[t] + length],
-                              src[tap_channel[t + 1], tap_shift[t + 1]:tap_shift[t + 1] + length],
-                              src[tap_channel[t + 2], tap_shift[t + 2]:tap_shift[t + 2] + length],
-                              src[tap_channel[t + 3], tap_shift[t + 3]:tap_shift[t + 3] + length],
-                              out_channels)
+            a0[:] = bias[o[0]]
+            a1[:] = bias[o[1]]
+            a2[:] = bias[o[2]]
+            a3[:] = bias[o[3]]
+            w0, w1, w2, w3 = weight[o[0]], weight[o[1]], weight[o[2]], weight[o[3]]
+            if out_channels == 1:  # one channel, e.g. the input gradient of grayscale input
+                _add_taps(a0, src, tap_channel, tap_shift, w0)
+            else:
+                for t in range(0, taps, BLOCK):
+                    s0 = src[tap_channel[t], tap_shift[t]:tap_shift[t] + length]
+                    s1 = src[tap_channel[t + 1], tap_shift[t + 1]:tap_shift[t + 1] + length]
+                    s2 = src[tap_channel[t + 2], tap_shift[t + 2]:tap_shift[t + 2] + length]
+                    s3 = src[tap_channel[t + 3], tap_shift[t + 3]:tap_shift[t + 3] + length]
+                    w00, w01, w02, w03 = w0[t], w0[t + 1], w0[t + 2], w0[t + 3]
+                    w10, w11, w12, w13 = w1[t], w1[t + 1], w1[t + 2], w1[t + 3]
+                    w20, w21, w22, w23 = w2[t], w2[t + 1], w2[t + 2], w2[t + 3]
+                    w30, w31, w32, w33 = w3[t], w3[t + 1], w3[t + 2], w3[t + 3]
+                    for p in range(length):
+                        v0, v1, v2, v3 = s0[p], s1[p], s2[p], s3[p]
+                        a0[p] += w00 * v0 + w01 * v1 + w02 * v2 + w03 * v3
+                        a1[p] += w10 * v0 + w11 * v1 + w12 * v2 + w13 * v3
+                        a2[p] += w20 * v0 + w21 * v1 + w22 * v2 + w23 * v3
+                        a3[p] += w30 * v0 + w31 * v1 + w32 * v2 + w33 * v3
             for j in range(min(BLOCK, out_channels - o0)):
                 for r in range(rows):
                     row = acc[j, r * wp + column:r * wp + column + width]
