@@ -34,6 +34,7 @@ LANES = 16
 
 @kernel
 def round_to_lanes(length):
+    """The smallest multiple of LANES that is at least ``length``."""
     return -(-length // LANES) * LANES
 
 
