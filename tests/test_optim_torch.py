@@ -64,23 +64,19 @@ ADAM_CONFIGS = {
 }
 
 
-@pytest.mark.parametrize("config", sorted(SGD_CONFIGS))
-def test_sgd_matches_torch(config, rng):
-    kwargs = SGD_CONFIGS[config]
-    params, grads_seq = initial_params(rng), gradient_sequence(rng)
-    expected = run_torch(lambda p: torch.optim.SGD(p, **kwargs), params, grads_seq)
-    ours = [p.copy() for p in params]
-    run_ours(lambda p: mt.SGD(p, **kwargs), ours, grads_seq)
-    assert_params_close(ours, expected)
+TORCH_TWINS = {"SGD": (torch.optim.SGD, mt.SGD, SGD_CONFIGS),
+               "Adam": (torch.optim.Adam, mt.Adam, ADAM_CONFIGS)}
 
 
-@pytest.mark.parametrize("config", sorted(ADAM_CONFIGS))
-def test_adam_matches_torch(config, rng):
-    kwargs = ADAM_CONFIGS[config]
+@pytest.mark.parametrize("name, config", [(name, config) for name, (_, _, configs)
+                                          in TORCH_TWINS.items() for config in sorted(configs)])
+def test_optimizer_matches_torch(name, config, rng):
+    torch_cls, our_cls, configs = TORCH_TWINS[name]
+    kwargs = configs[config]
     params, grads_seq = initial_params(rng), gradient_sequence(rng)
-    expected = run_torch(lambda p: torch.optim.Adam(p, **kwargs), params, grads_seq)
+    expected = run_torch(lambda p: torch_cls(p, **kwargs), params, grads_seq)
     ours = [p.copy() for p in params]
-    run_ours(lambda p: mt.Adam(p, **kwargs), ours, grads_seq)
+    run_ours(lambda p: our_cls(p, **kwargs), ours, grads_seq)
     assert_params_close(ours, expected)
 
 
