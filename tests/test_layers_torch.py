@@ -72,6 +72,9 @@ CONV_CASES = [
     (2, 3, 8, (7, 9), 4, 1, "same"),  # even kernel: the extra row/column goes bottom/right
     (2, 3, 8, (8, 10), 3, (3, 2), 0),  # strides that leave trailing rows/columns unused
     (1, 1, 3, (5, 6), 3, 1, 3),  # padding wider than half the kernel
+    # 16 or more channels take correlate's wide path: partial blocks, strided, odd widths
+    (2, 4, 20, (9, 10), 3, 2, 1),
+    (2, 24, 17, (6, 8), 3, 1, "same"),
 ]
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from .. import init
 from ..kernels import conv as k
 from ..kernels._jit import sized
-from ..kernels.conv import BLOCK
+from ..kernels.conv import BLOCK, SPAN, WIDE
 from ..threads import get_num_threads
 from .base import Layer, new_param
 
@@ -16,6 +16,10 @@ def _pair(value, name: str) -> tuple[int, int]:
     if len(pair) != 2 or any(int(v) != v or v < 0 for v in pair):
         raise ValueError(f"Conv2D: {name} must be a non-negative int or a pair, got {value!r}")
     return int(pair[0]), int(pair[1])
+
+
+def _round_up(count: int, multiple: int) -> int:
+    return -(-count // multiple) * multiple
 
 
 class Conv2D(Layer):
@@ -103,7 +107,7 @@ class Conv2D(Layer):
 
         def taps(channels: int, shifts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             count = channels * len(shifts)
-            padded = -(-count // BLOCK) * BLOCK  # padding taps read channel 0 with weight 0
+            padded = _round_up(count, BLOCK)  # padding taps read channel 0 with weight 0
             channel = np.zeros(padded, np.int64)
             shift = np.zeros(padded, np.int64)
             channel[:count] = np.repeat(np.arange(channels), len(shifts))
@@ -114,28 +118,31 @@ class Conv2D(Layer):
             "wp": wp, "grid_len": grid_len, "margin": margin,
             # the padded input: row h of the image starts at (h + top)*wp + left
             "input_base": self._pads[0] * wp + self._pads[2],
-            "input_length": margin + k.round_to_lanes(grid_len),
+            "input_length": margin + k.round_to_span(grid_len) + SPAN,
             "forward_taps": taps(c, offsets),
             # the input gradient is only needed on the padded rows that hold the input
             "backward_taps": taps(o, margin - offsets + self._pads[0] * wp),
-            "grad_length": margin + hp * wp + k.LANES,
+            "grad_length": margin + hp * wp + SPAN,
             # the stride-1 grid, kept only when the output is a subsample of it
             "grid": (np.empty((n, o, grid_len // wp, wp), x.dtype) if self.stride != (1, 1)
                      else None),
-            "no_bias": np.zeros(max(o, c), x.dtype),
+            # correlate's bias: a multiple of WIDE entries, zero past the real ones
+            "bias": np.zeros(_round_up(o, WIDE), x.dtype),
+            "no_bias": np.zeros(_round_up(c, WIDE), x.dtype),
         }
         self._key = key
         return self._plan
 
     def _weight_matrices(self, forward: bool) -> np.ndarray:
-        """The weight as correlate's (outputs, taps) matrix, taps padded to BLOCK:
-        (O, C*kh*kw) for the forward pass, (C, O*kh*kw) for the input gradient."""
+        """The weight as correlate's (outputs, taps) matrix, outputs padded to WIDE
+        and taps to BLOCK with zeros: (O, C*kh*kw) for the forward pass, (C, O*kh*kw)
+        for the input gradient."""
         weight = self.params["weight"]
         if not forward:
             weight = weight.transpose(1, 0, 2, 3)
         rows, taps = weight.shape[0], int(np.prod(weight.shape[1:]))
-        matrix = np.zeros((rows, -(-taps // BLOCK) * BLOCK), weight.dtype)
-        matrix[:, :taps] = weight.reshape(rows, taps)
+        matrix = np.zeros((_round_up(rows, WIDE), _round_up(taps, BLOCK)), weight.dtype)
+        matrix[:rows, :taps] = weight.reshape(rows, taps)
         return matrix
 
     # forward / backward --------------------------------------------------------------------
@@ -149,7 +156,9 @@ class Conv2D(Layer):
         _, _, out_h, out_w = self._geometry(height, width)
         plan = self._plan_for(x)
         wp, grid = plan["wp"], plan["grid"]
-        bias = self.params.get("bias", plan["no_bias"][:self.out_channels])
+        bias = plan["bias"]
+        if "bias" in self.params:
+            bias[:self.out_channels] = self.params["bias"]
         channel, shift = plan["forward_taps"]
         weight = self._weight_matrices(True)
         correlate = sized(k.correlate, weight.size * plan["grid_len"] * n)
@@ -183,8 +192,10 @@ class Conv2D(Layer):
         weight_grad = self.grads["weight"]
         grad_matrix = np.empty((self.out_channels, len(channel)), weight_grad.dtype)
         grad_bias = self.grads.get("bias", np.empty(self.out_channels, weight_grad.dtype))
-        length, wp = k.round_to_lanes(plan["grid_len"]), plan["wp"]
-        weight_grad_of = sized(k.correlate_weight_grad, grad_matrix.size * length * len(self._x))
+        length, wp = k.round_to_span(plan["grid_len"]), plan["wp"]
+        kernel = (k.correlate_weight_grad_wide if self.out_channels >= WIDE
+                  else k.correlate_weight_grad)
+        weight_grad_of = sized(kernel, grad_matrix.size * length * len(self._x))
         weight_grad_of(grad_output, self.stride[0] * wp, self.stride[1], self._x,
                        plan["input_base"], wp, plan["input_length"], channel, shift, length,
                        get_num_threads(), grad_matrix, grad_bias)
@@ -199,7 +210,7 @@ class Conv2D(Layer):
         correlate = sized(k.correlate, weight.size * grad_x.shape[2] * wp * len(grad_x))
         correlate(grad_output, plan["margin"], self.stride[0] * wp, self.stride[1],
                   plan["grad_length"], channel, shift, weight,
-                  plan["no_bias"][:self.in_channels], wp, self._pads[2], get_num_threads(),
+                  plan["no_bias"], wp, self._pads[2], get_num_threads(),
                   grad_x)
         return grad_x
 
