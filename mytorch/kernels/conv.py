@@ -57,12 +57,14 @@ def _fill(x, n, first, count, base, pitch, step, scratch):
         target, image = scratch[j], x[n, first + j]
         for h in range(height):
             row, start = image[h], base + h * pitch
+            # index slices from 0: ``target[start + w]`` would make Numba check each index
+            # for wraparound, which kept this copy scalar (measured 3x slower)
             if step == 1:  # contiguous: a vectorised copy
-                for w in range(width):
-                    target[start + w] = row[w]
+                dst = target[start:start + width]
             else:
-                for w in range(width):
-                    target[start + w * step] = row[w]
+                dst = target[start:start + width * step:step]
+            for w in range(width):
+                dst[w] = row[w]
 
 
 @kernel
@@ -185,10 +187,11 @@ def correlate(x, base, pitch, step, src_length, tap_channel, tap_shift, weight, 
                     for c0 in range(0, width, RUN):
                         _correlate_run(src, tap_channel, tap_shift, weight_t[o0 // WIDE],
                                        bias[o0:o0 + WIDE], r * wp + column + c0, run)
+                        span = min(RUN, width - c0)
                         for j in range(count):
-                            target = out[n, o0 + j, r]
-                            for q in range(min(RUN, width - c0)):
-                                target[c0 + q] = run[q, j]
+                            target = out[n, o0 + j, r, c0:c0 + span]
+                            for q in range(span):
+                                target[q] = run[q, j]
                 continue
             if out_channels == 1:  # one channel, e.g. the input gradient of grayscale input
                 acc[0, :] = bias[0]
