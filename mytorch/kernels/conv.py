@@ -71,8 +71,8 @@ def _fill(x, n, first, count, base, pitch, step, scratch):
 def _add_taps(acc, src, tap_channel, tap_shift, weight):
     """acc[p] += sum_t weight[t] * src[tap_channel[t], tap_shift[t] + p]: ``correlate`` for a
     one-channel result, four taps per pass, instead of a block of four copies of it."""
-    length = acc.shape[0]
-    for t in range(0, weight.shape[0], BLOCK):
+    length, taps = acc.shape[0], weight.shape[0]
+    for t in range(0, taps - taps % BLOCK, BLOCK):
         s0 = src[tap_channel[t], tap_shift[t]:tap_shift[t] + length]
         s1 = src[tap_channel[t + 1], tap_shift[t + 1]:tap_shift[t + 1] + length]
         s2 = src[tap_channel[t + 2], tap_shift[t + 2]:tap_shift[t + 2] + length]
@@ -80,6 +80,10 @@ def _add_taps(acc, src, tap_channel, tap_shift, weight):
         b0, b1, b2, b3 = weight[t], weight[t + 1], weight[t + 2], weight[t + 3]
         for p in range(length):
             acc[p] += b0 * s0[p] + b1 * s1[p] + b2 * s2[p] + b3 * s3[p]
+    for t in range(taps - taps % BLOCK, taps):
+        s0, b0 = src[tap_channel[t], tap_shift[t]:tap_shift[t] + length], weight[t]
+        for p in range(length):
+            acc[p] += b0 * s0[p]
 
 
 @kernel
@@ -150,8 +154,8 @@ def correlate(x, base, pitch, step, src_length, tap_channel, tap_shift, weight, 
     for p < rows*wp (rows = out.shape[2]) and src_n is sample n of x (N, C, H, W) laid
     out as ``_fill(x, n, 0, C, base, pitch, step, ...)`` in a zeroed (C, src_length) block.
 
-    ``weight`` is (O, T) with O a multiple of WIDE and T of BLOCK (padding rows and taps
-    have zero weight; ``bias`` has O entries); src_length must cover every shift plus
+    ``weight`` is (O, T) with O a multiple of WIDE (padding rows have zero weight;
+    ``bias`` has O entries), and the tap tables have at least T entries; src_length must cover every shift plus
     rows*wp rounded up to SPAN, plus SPAN. The tasks, (sample, block of outputs) pairs,
     are split into one contiguous run for each of ``threads`` workers, so a worker lays
     out each sample once. Below WIDE outputs a task accumulates the grid in a scratch
@@ -331,12 +335,13 @@ def correlate_weight_grad_wide(grad_out, pitch, step, x, base, wp, src_length, t
         bias_sums = np.zeros((blocks, WIDE), grad_weight.dtype)
         for n in range(n_batch):
             _fill(x, n, 0, channels, base, wp, 1, src)
-            for o in range(out_channels):
-                block, j = o // WIDE, o % WIDE
-                for r in range(rows):
-                    row = grad_out[n, o, r]
-                    for c in range(cols):
-                        g_t[block, r * cols + c, j] = row[c]
+            planes = grad_out[n].reshape(out_channels, rows * cols)
+            for block in range(blocks):
+                target = g_t[block]
+                for p in range(rows * cols):
+                    row = target[p]
+                    for j in range(min(WIDE, out_channels - block * WIDE)):
+                        row[j] = planes[block * WIDE + j, p]
             for tile in range(first, last):
                 block, run = tile // runs, tile % runs
                 _weight_grad_run(g_t[block], flat, offsets[run * RUN:(run + 1) * RUN], rows,

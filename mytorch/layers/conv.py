@@ -134,15 +134,14 @@ class Conv2D(Layer):
         return self._plan
 
     def _weight_matrices(self, forward: bool) -> np.ndarray:
-        """The weight as correlate's (outputs, taps) matrix, outputs padded to WIDE
-        and taps to BLOCK with zeros: (O, C*kh*kw) for the forward pass, (C, O*kh*kw)
-        for the input gradient."""
+        """The weight as correlate's (outputs, taps) matrix, outputs padded to WIDE with
+        zeros: (O, C*kh*kw) for the forward pass, (C, O*kh*kw) for the input gradient."""
         weight = self.params["weight"]
         if not forward:
             weight = weight.transpose(1, 0, 2, 3)
-        rows, taps = weight.shape[0], int(np.prod(weight.shape[1:]))
-        matrix = np.zeros((_round_up(rows, WIDE), _round_up(taps, BLOCK)), weight.dtype)
-        matrix[:rows, :taps] = weight.reshape(rows, taps)
+        rows = weight.shape[0]
+        matrix = np.zeros((_round_up(rows, WIDE), weight.size // rows), weight.dtype)
+        matrix[:rows] = weight.reshape(rows, -1)
         return matrix
 
     # forward / backward --------------------------------------------------------------------
