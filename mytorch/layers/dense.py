@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import init
 from ..kernels._jit import sized
-from ..kernels.dense import dense_forward, matmul_rows
+from ..kernels.dense import column_sums, dense_forward, matmul_rows
 from .base import Layer, new_param
 
 
@@ -59,7 +59,7 @@ class Dense(Layer):
         grad_output = self._check_grad(grad_output, self._x)
         sized(matmul_rows, grad_output.size * self.in_features)(  # grad_output.T @ x
             grad_output, True, self._x, self.grads["weight"])
-        grad_output.sum(axis=0, out=self.grads["bias"])
+        column_sums(grad_output, self.grads["bias"])
 
     def output_shape(self, input_shape):
         return (input_shape[0], self.out_features)

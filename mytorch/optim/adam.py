@@ -40,11 +40,12 @@ class Adam(Optimizer):
         """Update every parameter in place from its gradient."""
         d = self.defaults
         beta1, beta2 = d["betas"]
+        hyper = (float(d["lr"]), float(beta1), float(beta2), float(d["eps"]),
+                 float(d["weight_decay"]))
+        eps_hat = bool(d["eps_hat"])
         for param, grad, state in zip(self.params, self.grad_arrays, self.state):
             if not state:
                 state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
             state["step"] += 1
-            update = sized(adam_update, param.size)
-            update(param, grad, state["exp_avg"], state["exp_avg_sq"], float(d["lr"]),
-                   float(beta1), float(beta2), float(d["eps"]), float(d["weight_decay"]),
-                   state["step"], bool(d["eps_hat"]))
+            sized(adam_update, param.size)(param, grad, state["exp_avg"], state["exp_avg_sq"],
+                                           *hyper, state["step"], eps_hat)

@@ -31,6 +31,8 @@ class SGD(Optimizer):
     def step(self) -> None:
         """Update every parameter in place from its gradient."""
         d = self.defaults
+        hyper = (float(d["lr"]), float(d["momentum"]), float(d["dampening"]),
+                 float(d["weight_decay"]), bool(d["nesterov"]))
         for param, grad, state in zip(self.params, self.grad_arrays, self.state):
             first = False
             if d["momentum"] == 0:
@@ -40,6 +42,4 @@ class SGD(Optimizer):
                 if first:
                     state["momentum_buffer"] = np.zeros_like(param)
                 buffer = state["momentum_buffer"]
-            sized(sgd_update, param.size)(
-                param, grad, buffer, float(d["lr"]), float(d["momentum"]), float(d["dampening"]),
-                float(d["weight_decay"]), bool(d["nesterov"]), first)
+            sized(sgd_update, param.size)(param, grad, buffer, *hyper, first)
