@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import init
 from ..kernels import conv as k
+from ..kernels import conv_weight_grad as kw
 from ..kernels._jit import sized
 from ..kernels.conv import BLOCK, SPAN, WIDE
 from ..threads import get_num_threads
@@ -192,8 +193,8 @@ class Conv2D(Layer):
         grad_matrix = np.empty((self.out_channels, len(channel)), weight_grad.dtype)
         grad_bias = self.grads.get("bias", np.empty(self.out_channels, weight_grad.dtype))
         length, wp = k.round_to_span(plan["grid_len"]), plan["wp"]
-        kernel = (k.correlate_weight_grad_wide if self.out_channels >= WIDE
-                  else k.correlate_weight_grad)
+        kernel = (kw.correlate_weight_grad_wide if self.out_channels >= WIDE
+                  else kw.correlate_weight_grad)
         weight_grad_of = sized(kernel, grad_matrix.size * length * len(self._x))
         weight_grad_of(grad_output, self.stride[0] * wp, self.stride[1], self._x,
                        plan["input_base"], wp, plan["input_length"], channel, shift, length,
