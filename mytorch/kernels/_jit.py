@@ -15,10 +15,17 @@ import numba
 FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 OPTIONS = {"cache": True, "fastmath": FASTMATH, "error_model": "numpy"}
 
-# Waking the thread pool costs a few microseconds; below this many elements (or
-# multiply-adds) a single thread finishes first. Measured on 2 cores: ReLU on 4,096
-# elements takes 0.9 us on one thread and 2.9 us on two; on 100,000, 16 us and 10 us.
-SERIAL_BELOW = 32_768
+# Waking the thread pool costs a few microseconds, and on a busy VM much more; below this
+# much work a single thread finishes first. Work is counted in elements of an element-wise
+# kernel; a product's multiply-adds count PRODUCT_LANES to an element (a vectorised
+# multiply-add on cached data costs about that much less). Measured on 2 cores: ReLU on
+# 4,096 elements takes 0.9 us on one thread and 2.9 us on two; on 100,000, 16 us and 10 us.
+# MyMLP's training step (largest product 0.94M multiply-adds, largest tensor 58,800
+# floats) takes 118 us on one thread and 115 us on two; with the pool's threads asleep
+# between kernels (OMP_WAIT_POLICY=passive, which this VM's slow spells resemble), two
+# threads take 330-470 us. So that step now runs on one thread; MyCNN's stays parallel.
+SERIAL_BELOW = 65_536
+PRODUCT_LANES = 16
 
 
 def _twin(f: types.FunctionType) -> types.FunctionType:
@@ -46,9 +53,14 @@ def kernel(fn=None, *, parallel: bool = False):
 
 
 def sized(compiled, work: int):
-    """The parallel kernel, or its serial twin when ``work`` (elements or multiply-adds)
+    """The parallel kernel, or its serial twin when ``work`` (elements, see SERIAL_BELOW)
     is too small to pay for the threads."""
     return compiled.serial if work < SERIAL_BELOW else compiled
+
+
+def product_work(multiply_adds: int) -> int:
+    """A product's multiply-adds as ``sized`` work."""
+    return multiply_adds // PRODUCT_LANES
 
 
 @contextlib.contextmanager

@@ -6,7 +6,7 @@ import numpy as np
 from .. import init
 from ..kernels import conv as k
 from ..kernels import conv_weight_grad as kw
-from ..kernels._jit import sized
+from ..kernels._jit import product_work, sized
 from ..kernels.conv import BLOCK, SPAN, WIDE
 from ..threads import get_num_threads
 from .base import Layer, new_param
@@ -161,7 +161,7 @@ class Conv2D(Layer):
             bias[:self.out_channels] = self.params["bias"]
         channel, shift = plan["forward_taps"]
         weight = self._weight_matrices(True)
-        correlate = sized(k.correlate, weight.size * plan["grid_len"] * n)
+        correlate = sized(k.correlate, product_work(weight.size * plan["grid_len"] * n))
         out = np.empty((n, self.out_channels, out_h, out_w), x.dtype)
         layout = (x, plan["input_base"], wp, 1, plan["input_length"], channel, shift, weight,
                   bias, wp, 0, get_num_threads())
@@ -195,7 +195,7 @@ class Conv2D(Layer):
         length, wp = k.round_to_span(plan["grid_len"]), plan["wp"]
         kernel = (kw.correlate_weight_grad_wide if self.out_channels >= WIDE
                   else kw.correlate_weight_grad)
-        weight_grad_of = sized(kernel, grad_matrix.size * length * len(self._x))
+        weight_grad_of = sized(kernel, product_work(grad_matrix.size * length * len(self._x)))
         weight_grad_of(grad_output, self.stride[0] * wp, self.stride[1], self._x,
                        plan["input_base"], wp, plan["input_length"], channel, shift, length,
                        get_num_threads(), grad_matrix, grad_bias)
@@ -207,7 +207,8 @@ class Conv2D(Layer):
         weight, wp = self._weight_matrices(False), plan["wp"]
         grad_x = np.empty(self._x.shape, grad_output.dtype)
         # only the padded rows that hold the input, and of those only the input's columns
-        correlate = sized(k.correlate, weight.size * grad_x.shape[2] * wp * len(grad_x))
+        correlate = sized(k.correlate,
+                          product_work(weight.size * grad_x.shape[2] * wp * len(grad_x)))
         correlate(grad_output, plan["margin"], self.stride[0] * wp, self.stride[1],
                   plan["grad_length"], channel, shift, weight,
                   plan["no_bias"], wp, self._pads[2], get_num_threads(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import init
-from ..kernels._jit import sized
+from ..kernels._jit import product_work, sized
 from ..kernels.dense import column_sums, dense_forward, matmul_rows
 from .base import Layer, new_param
 
@@ -42,22 +42,22 @@ class Dense(Layer):
             raise ValueError(f"Dense: expected input (N, {self.in_features}), got shape {x.shape}")
         self._x = np.ascontiguousarray(x)
         out = np.empty((x.shape[0], self.out_features), dtype=x.dtype)
-        sized(dense_forward, out.size * self.in_features)(self._x, self.params["weight"],
-                                                            self.params["bias"], out)
+        forward = sized(dense_forward, product_work(out.size * self.in_features))
+        forward(self._x, self.params["weight"], self.params["bias"], out)
         return self._remember_output(out)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         grad_output = self._check_grad(grad_output, self._x)
         self.backward_params(grad_output)
         grad_x = np.empty_like(self._x)  # grad_output @ weight
-        sized(matmul_rows, grad_output.size * self.in_features)(
+        sized(matmul_rows, product_work(grad_output.size * self.in_features))(
             grad_output, False, self.params["weight"], grad_x)
         return grad_x
 
     def backward_params(self, grad_output: np.ndarray) -> None:
         """Weight and bias gradients only."""
         grad_output = self._check_grad(grad_output, self._x)
-        sized(matmul_rows, grad_output.size * self.in_features)(  # grad_output.T @ x
+        sized(matmul_rows, product_work(grad_output.size * self.in_features))(  # grad_output.T @ x
             grad_output, True, self._x, self.grads["weight"])
         column_sums(grad_output, self.grads["bias"])
 
