@@ -38,11 +38,11 @@ def _run_every_kernel(dtype, rng: np.random.Generator) -> None:
     from .optim import SGD, Adam
     from .sequential import Sequential
 
-    wide = WIDE  # convolutions with this many channels take other kernels
+    # WIDE or more channels take the convolution's other kernels (forward, both gradients)
     model = Sequential(
         L.Conv2D(1, 2, 3, padding="same", dtype=dtype, rng=rng), L.ReLU(), L.MaxPool2x2(),
-        L.BatchNorm(2, dtype=dtype), L.Conv2D(2, wide, 1, stride=2, dtype=dtype, rng=rng),
-        L.Conv2D(wide, 2, 1, dtype=dtype, rng=rng),
+        L.BatchNorm(2, dtype=dtype), L.Conv2D(2, WIDE, 1, stride=2, dtype=dtype, rng=rng),
+        L.Conv2D(WIDE, 2, 1, dtype=dtype, rng=rng),
         L.Flatten(), L.Dense(2, 3, dtype=dtype, rng=rng), L.ReLU(),
         L.BatchNorm(3, dtype=dtype), L.Softmax())
     x = rng.random((2, 1, 4, 4)).astype(dtype)

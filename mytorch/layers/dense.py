@@ -48,7 +48,7 @@ class Dense(Layer):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         grad_output = self._check_grad(grad_output, self._x)
-        self.backward_params(grad_output)
+        self._param_grads(grad_output)
         grad_x = np.empty_like(self._x)  # grad_output @ weight
         sized(matmul_rows, product_work(grad_output.size * self.in_features))(
             grad_output, False, self.params["weight"], grad_x)
@@ -56,7 +56,9 @@ class Dense(Layer):
 
     def backward_params(self, grad_output: np.ndarray) -> None:
         """Weight and bias gradients only."""
-        grad_output = self._check_grad(grad_output, self._x)
+        self._param_grads(self._check_grad(grad_output, self._x))
+
+    def _param_grads(self, grad_output: np.ndarray) -> None:
         sized(matmul_rows, product_work(grad_output.size * self.in_features))(  # grad_output.T @ x
             grad_output, True, self._x, self.grads["weight"])
         column_sums(grad_output, self.grads["bias"])
