@@ -158,13 +158,13 @@ def correlate(x, base, pitch, step, src_length, tap_channel, tap_shift, weight, 
     for p < rows*wp (rows = out.shape[2]) and src_n is sample n of x (N, C, H, W) laid
     out as ``_fill(x, n, 0, C, base, pitch, step, ...)`` in a zeroed (C, src_length) block.
 
-    ``weight`` is (O, T) with O a multiple of WIDE (padding rows have zero weight;
-    ``bias`` has O entries), and the tap tables have at least T entries; src_length must cover every shift plus
-    rows*wp rounded up to SPAN, plus SPAN. The tasks, (sample, block of outputs) pairs,
-    are split into one contiguous run for each of ``threads`` workers, so a worker lays
-    out each sample once. Below WIDE outputs a task accumulates the grid in a scratch
-    block and copies out the wanted columns of each row; from WIDE outputs on it builds
-    each output row in runs of RUN positions, straight from registers."""
+    ``weight`` is (O, T) with O a multiple of WIDE (padding rows have zero weight; ``bias``
+    has O entries), and the tap tables have at least T entries; src_length must cover every
+    shift plus rows*wp rounded up to SPAN, plus SPAN. The tasks, (sample, block of outputs)
+    pairs, are split into one contiguous run for each of ``threads`` workers, so a worker
+    lays out each sample once. Below WIDE outputs a task accumulates the grid in a scratch
+    block and copies out the wanted columns of each row; from WIDE outputs on it builds each
+    output row in runs of RUN positions, straight from registers."""
     n_batch, out_channels, rows, width = out.shape
     channels, taps = x.shape[1], weight.shape[1]
     length = round_to_span(rows * wp)
