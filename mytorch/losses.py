@@ -55,16 +55,16 @@ class CrossEntropyLoss:
         if labels.shape != (logits.shape[0],):
             raise ValueError(f"CrossEntropyLoss: expected labels of shape ({logits.shape[0]},), "
                              f"got {labels.shape}")
-        num_classes = logits.shape[1]
-        if labels.min() < 0 or labels.max() >= num_classes:
-            bad = labels[(labels < 0) | (labels >= num_classes)][0]
-            raise ValueError(f"CrossEntropyLoss: expected labels in [0, {num_classes - 1}], "
-                             f"got {bad}")
         scale = 1.0 / logits.shape[0] if self.reduction == "mean" else 1.0
         logits = np.ascontiguousarray(logits)
-        self._grad = np.empty_like(logits)
-        return float(cross_entropy_forward_backward(logits, labels.astype(np.int64, copy=False),
-                                                    scale, self._grad))
+        grad = np.empty_like(logits)
+        loss, bad = cross_entropy_forward_backward(logits, labels.astype(np.int64, copy=False),
+                                                   scale, grad)
+        if bad >= 0:
+            raise ValueError(f"CrossEntropyLoss: expected labels in [0, {logits.shape[1] - 1}], "
+                             f"got {labels[bad]}")
+        self._grad = grad
+        return float(loss)
 
     def backward(self) -> np.ndarray:
         """dL/d(logits) of the last call."""

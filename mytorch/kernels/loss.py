@@ -9,8 +9,13 @@ from .activation import _exp_shifted
 
 @kernel
 def cross_entropy_forward_backward(logits, labels, scale, grad_logits):
-    """Return sum_n -log softmax(logits[n])[labels[n]] times scale, and write the gradient
-    of that scaled loss, scale * (softmax - one_hot), into grad_logits."""
+    """Return (sum_n -log softmax(logits[n])[labels[n]] times scale, -1), and write the
+    gradient of that scaled loss, scale * (softmax - one_hot), into grad_logits. If a label
+    is outside [0, num_classes) nothing is computed and the result is (nan, its index): the
+    check costs nothing here, where two NumPy reductions before the call cost 3 us."""
+    for n in range(labels.shape[0]):
+        if labels[n] < 0 or labels[n] >= logits.shape[1]:
+            return np.nan, n
     total = 0.0
     for n in range(logits.shape[0]):
         row = logits[n]
@@ -22,4 +27,4 @@ def cross_entropy_forward_backward(logits, labels, scale, grad_logits):
         for k in range(row.shape[0]):
             g[k] *= inv
         g[labels[n]] -= scale
-    return total * scale
+    return total * scale, -1
