@@ -55,7 +55,8 @@ def compare_with_torch(layer: mt.Layer, module, x: np.ndarray, training: bool,
 # --- Dense ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n, in_features, out_features",
-                         [(1, 3, 1), (5, 16, 8), (4, 13, 11), (9, 70, 19), (40, 33, 70)])
+                         [(1, 3, 1), (5, 16, 8), (4, 13, 11), (9, 70, 19), (40, 33, 70),
+                          (70, 33, 40)])  # 64+ samples, short rows: forward by matmul_rows
 def test_dense_matches_torch(dtype, n, in_features, out_features, rng):
     layer = mt.Dense(in_features, out_features, dtype=dtype, rng=rng)
     x = rng.standard_normal((n, in_features)).astype(dtype)

@@ -55,59 +55,66 @@ def dense_forward(x, weight, bias, out):
 
 
 @kernel(parallel=True)
-def matmul_rows(a, transpose_a, b, out):
-    """out = A @ b with A = a.T if transpose_a else a; b is (K, L) C-contiguous, out (R, L).
+def matmul_rows(a, transpose_a, b, bias, out):
+    """out = A @ b + bias with A = a.T if transpose_a else a; b is (K, L) C-contiguous,
+    out (R, L), bias (L,) added to every row, or empty for none.
 
-    Dense's backward products: the weight gradient is grad_out.T @ x and the input
-    gradient grad_out @ weight. A's rows are gathered once into blocks of OUTPUTS
-    coefficients; then each task takes SPAN columns of b, which stay in the L1 cache, and
-    builds those columns of every row of out (``_rows_span``); the last L % SPAN columns
-    come from a zero-padded copy. The sum over K runs in a fixed order, whatever the
-    thread count."""
+    Dense's backward products (the weight gradient grad_out.T @ x, the input gradient
+    grad_out @ weight) and its forward pass on short rows (x @ weight.T + bias, with the
+    weight transposed). A's rows are gathered once into blocks of OUTPUTS coefficients;
+    then each task takes SPAN columns of b, which stay in the L1 cache, and builds those
+    columns of every row of out (``_rows_span``); the last L % SPAN columns come from a
+    zero-padded copy. The sum over K runs in a fixed order, whatever the thread count."""
     length = out.shape[1]
     full = length - length % SPAN
-    coef, tail = _blocks_of_rows(a, transpose_a, out.shape[0], b, full)
+    coef, tail, bias, bias_tail = _blocks_of_rows(a, transpose_a, out.shape[0], b, bias, full)
     for span in prange((length + SPAN - 1) // SPAN):
         start = span * SPAN
         if start < full:
-            _rows_span(b, start, coef, out, start)
+            _rows_span(b, bias, start, coef, out, start)
         else:
-            _rows_span(tail, 0, coef, out, start)
+            _rows_span(tail, bias_tail, 0, coef, out, start)
 
 
 @kernel
-def _blocks_of_rows(a, transpose_a, rows, b, full):
+def _blocks_of_rows(a, transpose_a, rows, b, bias, full):
     """matmul_rows' set-up, in a serial kernel because Numba would run each array
     operation of a parallel one as a parallel loop of its own: A's rows in blocks of
-    OUTPUTS (rows past R are 0), and b's columns from ``full`` on, zero-padded to SPAN."""
-    depth = b.shape[0]
+    OUTPUTS (rows past R are 0); b's columns from ``full`` on, zero-padded to SPAN; the
+    bias (zeros if empty) and its columns from ``full`` on, padded likewise."""
+    depth, length = b.shape
     coef = np.zeros(((rows + OUTPUTS - 1) // OUTPUTS, OUTPUTS, depth), b.dtype)
     for r in range(rows):
         for k in range(depth):
             coef[r // OUTPUTS, r % OUTPUTS, k] = a[k, r] if transpose_a else a[r, k]
     tail = np.zeros((depth, SPAN), b.dtype)
     for k in range(depth):
-        tail[k, :b.shape[1] - full] = b[k, full:]
-    return coef, tail
+        tail[k, :length - full] = b[k, full:]
+    if bias.shape[0] == 0:
+        bias = np.zeros(length, b.dtype)
+    bias_tail = np.zeros(SPAN, b.dtype)
+    bias_tail[:length - full] = bias[full:]
+    return coef, tail, bias, bias_tail
 
 
 @kernel
-def _rows_span(src, column, coef, out, start):
-    """out[b*OUTPUTS + j, start + i] = sum_k coef[b, j, k] * src[k, column + i] for i < SPAN
-    (and inside out). This is correlate's register block (``conv._correlate_block``) with
-    the rows of src as its taps: a block of OUTPUTS rows x SPAN columns is built in a stack
-    array that LLVM keeps in 16 vector registers until every row of src is added, and
-    stored once. 20-30 % faster than the 4 x 4 block it replaced, which kept its sums in
-    the L1 cache (measured on MyMLP's and MyCNN's products, one thread)."""
+def _rows_span(src, bias, column, coef, out, start):
+    """out[b*OUTPUTS + j, start + i] = bias[column + i] + sum_k coef[b, j, k] *
+    src[k, column + i] for i < SPAN (and inside out). This is correlate's register block
+    (``conv._correlate_block``) with the rows of src as its taps: a block of OUTPUTS rows
+    x SPAN columns is built in a stack array that LLVM keeps in 16 vector registers until
+    every row of src is added, and stored once. 20-30 % faster than the 4 x 4 block it
+    replaced, which kept its sums in the L1 cache (measured on MyMLP's and MyCNN's
+    products, one thread)."""
     sums = carray(stack_empty(SUMS, out.dtype), (OUTPUTS, SPAN))
     width = min(SPAN, out.shape[1] - start)
     for block in range(coef.shape[0]):
         weight = coef[block]
-        s = src[0, column:column + SPAN]
+        s, base = src[0, column:column + SPAN], bias[column:column + SPAN]
         for i in range(SPAN):
-            v = s[i]
+            v, b0 = s[i], base[i]
             for j in range(OUTPUTS):
-                sums[j, i] = weight[j, 0] * v
+                sums[j, i] = b0 + weight[j, 0] * v
         for k in range(1, src.shape[0]):
             s = src[k, column:column + SPAN]
             for i in range(SPAN):

@@ -8,6 +8,17 @@ from ..kernels._jit import product_work, sized
 from ..kernels.dense import column_sums, dense_forward, matmul_rows
 from .base import Layer, new_param
 
+# x @ weight.T has two kernels. dense_forward takes dot products along the input rows, which
+# suits long rows or few samples. For a batch of at least ROWS_BATCH samples, rows of at
+# most SHORT_ROWS inputs and at least MIN_OUTPUTS outputs, matmul_rows on the transposed
+# weight (vectorised along the outputs) is faster, and the transpose is cheap. Measured on
+# one thread, 256 samples: 75->25 37 vs 15 us, 75->128 173 vs 50 us, 256->128 231 vs 156 us;
+# 16 samples: about even once the transpose is paid; 784 inputs: dense_forward wins.
+ROWS_BATCH = 64
+SHORT_ROWS = 256
+MIN_OUTPUTS = 16
+_NO_BIAS = {np.dtype(t): np.zeros(0, t) for t in (np.float32, np.float64)}
+
 
 class Dense(Layer):
     """y = x @ weight.T + bias.
@@ -42,8 +53,13 @@ class Dense(Layer):
             raise ValueError(f"Dense: expected input (N, {self.in_features}), got shape {x.shape}")
         self._x = np.ascontiguousarray(x)
         out = np.empty((x.shape[0], self.out_features), dtype=x.dtype)
-        forward = sized(dense_forward, product_work(out.size * self.in_features))
-        forward(self._x, self.params["weight"], self.params["bias"], out)
+        weight, bias = self.params["weight"], self.params["bias"]
+        work = product_work(out.size * self.in_features)
+        if (x.shape[0] >= ROWS_BATCH and self.in_features <= SHORT_ROWS
+                and self.out_features >= MIN_OUTPUTS):
+            sized(matmul_rows, work)(self._x, False, np.ascontiguousarray(weight.T), bias, out)
+        else:
+            sized(dense_forward, work)(self._x, weight, bias, out)
         return self._remember_output(out)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
@@ -51,7 +67,7 @@ class Dense(Layer):
         self._param_grads(grad_output)
         grad_x = np.empty_like(self._x)  # grad_output @ weight
         sized(matmul_rows, product_work(grad_output.size * self.in_features))(
-            grad_output, False, self.params["weight"], grad_x)
+            grad_output, False, self.params["weight"], _NO_BIAS[grad_x.dtype], grad_x)
         return grad_x
 
     def backward_params(self, grad_output: np.ndarray) -> None:
@@ -60,7 +76,7 @@ class Dense(Layer):
 
     def _param_grads(self, grad_output: np.ndarray) -> None:
         sized(matmul_rows, product_work(grad_output.size * self.in_features))(  # grad_output.T @ x
-            grad_output, True, self._x, self.grads["weight"])
+            grad_output, True, self._x, _NO_BIAS[grad_output.dtype], self.grads["weight"])
         column_sums(grad_output, self.grads["bias"])
 
     def output_shape(self, input_shape):
