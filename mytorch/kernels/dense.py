@@ -103,9 +103,9 @@ def _rows_span(src, bias, column, coef, out, start):
     src[k, column + i] for i < SPAN (and inside out). This is correlate's register block
     (``conv._correlate_block``) with the rows of src as its taps: a block of OUTPUTS rows
     x SPAN columns is built in a stack array that LLVM keeps in 16 vector registers until
-    every row of src is added, and stored once. 20-30 % faster than the 4 x 4 block it
-    replaced, which kept its sums in the L1 cache (measured on MyMLP's and MyCNN's
-    products, one thread)."""
+    every row of src is added, and stored once. On one thread MyMLP's first weight
+    gradient (75 x 16 x 784) takes 27 us this way, against 30-35 us for the 4 x 4 block
+    it replaced, which kept its sums in the L1 cache."""
     sums = carray(stack_empty(SUMS, out.dtype), (OUTPUTS, SPAN))
     width = min(SPAN, out.shape[1] - start)
     for block in range(coef.shape[0]):
