@@ -1,5 +1,7 @@
-"""Fully connected layer products: the forward pass y = x @ weight.T + bias (weight stored
-(out, in) as in PyTorch) and the two backward products."""
+"""Fully connected layer products (weight stored (out, in) as in PyTorch): the forward pass
+y = x @ weight.T + bias as dot products along the input rows (``dense_forward``), and
+``matmul_rows``, which serves the two backward products and the forward pass on short rows
+(on the transposed weight)."""
 from __future__ import annotations
 
 import numpy as np
